@@ -1,0 +1,17 @@
+// Package schema holds the JSON Schemas of what transship adds to compose
+// (the x-transship extension) and, later, of site profiles. They are
+// embedded so `transship schema` prints exactly what the code validates
+// against.
+package schema
+
+import _ "embed"
+
+// XTransship is the JSON Schema of the x-transship extension. Its $defs
+// "project", "service" and "volume" apply at the top level, in a service
+// and in a top-level volume.
+//
+//go:embed x-transship.schema.json
+var XTransship []byte
+
+// XTransshipID is XTransship's $id, for compilers that need a URL.
+const XTransshipID = "https://transship.dev/schema/x-transship.schema.json"

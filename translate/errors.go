@@ -1,0 +1,240 @@
+package translate
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// compose-go reports errors as text. mapError turns each line into a
+// Diagnostic with a code, a key path and, through the position index, a
+// file, line and column. The patterns below are compose-go v2.16's
+// messages; one that matches none still becomes a positioned TR012 error.
+
+type errRule struct {
+	re *regexp.Regexp
+	fn func(ix *posIndex, m []string) Diagnostic
+}
+
+var errRules = []errRule{
+	{regexp.MustCompile(`^failed to parse (.+?): (yaml: .*)$`), func(ix *posIndex, m []string) Diagnostic {
+		return yamlErrorDiag(m[1], fmt.Errorf("%s", m[2]))
+	}},
+	{regexp.MustCompile(`^validating (.+?): (\S*) (.*)$`), schemaError},
+	{regexp.MustCompile(`^error while interpolating (\S+): required variable (\S+) is missing a value(?:: (.*))?$`), func(ix *posIndex, m []string) Diagnostic {
+		path := schemaPath(strings.ReplaceAll(m[1], ".[]", ""))
+		msg := fmt.Sprintf("required variable %s is not set", m[2])
+		if m[3] != "" {
+			msg += ": " + m[3]
+		}
+		src := ix.src(path)
+		if vsrc, ok := ix.findVariable(m[2]); ok && strings.HasPrefix(vsrc.Path, path) {
+			src = vsrc
+		}
+		return Errorf(CodeRequiredVar, src, "%s", msg)
+	}},
+	{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+		return Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
+	}},
+	{regexp.MustCompile(`^service "([^"]+)" refers to undefined (volume|network|secret|config) (\S+?)(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
+		key := map[string]string{"volume": "volumes", "network": "networks", "secret": "secrets", "config": "configs"}[m[2]]
+		src := ix.findRef("services."+m[1]+"."+key, m[3])
+		return Errorf(CodeUndefined, src, "%s %q is not defined under top-level %s:", m[2], m[3], key)
+	}},
+	{regexp.MustCompile(`^service "([^"]+)" depends on undefined service "?([^":]+)"?(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
+		src := ix.findRef("services."+m[1]+".depends_on", m[2])
+		return Errorf(CodeUnknownDep, src, "depends on service %q, which does not exist", m[2])
+	}},
+	{regexp.MustCompile(`^dependency cycle detected: (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+		chain := strings.Split(m[1], " -> ")
+		src := ix.src("services")
+		if len(chain) > 1 {
+			src = ix.findRef("services."+chain[0]+".depends_on", chain[1])
+		}
+		return Errorf(CodeCycle, src, "depends_on forms a cycle: %s", m[1])
+	}},
+	{regexp.MustCompile(`^service "?([^" ]+)"? has neither an image nor a build context specified`), func(ix *posIndex, m []string) Diagnostic {
+		return Errorf(CodeValue, ix.src("services."+m[1]), "service has neither an image nor a build context")
+	}},
+	{regexp.MustCompile("^service \"?([^\" ]+)\"? declares mutually exclusive `network_mode` and `networks`"), func(ix *posIndex, m []string) Diagnostic {
+		return Errorf(CodeValue, ix.src("services."+m[1]+".network_mode"), "network_mode and networks cannot both be set")
+	}},
+	{regexp.MustCompile(`(?i)^(?:invalid (?:containerPort|hostPort|proto|ip address)|no port specified|invalid range)[: ]*(.*)$`), portError},
+	{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+		// The spec is the interpolated value; an unset variable in it is
+		// why the section is empty, so match the written value's tail.
+		tail := m[1][strings.IndexByte(m[1], ':')+1:]
+		src, ok := ix.findUnder("services.*.volumes", func(v string) bool {
+			return v == m[1] || strings.Contains(v, "$") && strings.HasSuffix(v, tail)
+		})
+		if !ok {
+			src = ix.src("services")
+		}
+		return Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
+	}},
+	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) Diagnostic {
+		base := filepath.Base(m[1])
+		src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })
+		if !ok {
+			src = ix.src("services")
+		}
+		return Errorf(CodeEnvFile, src, "env file %s not found", base)
+	}},
+}
+
+// mapError converts a compose-go load error into diagnostics, one per line
+// of a joined error.
+func mapError(err error, ix *posIndex) Diagnostics {
+	var ds Diagnostics
+	seen := map[Diagnostic]bool{}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if d := mapLine(line, ix); !seen[d] {
+			seen[d] = true
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+func mapLine(line string, ix *posIndex) Diagnostic {
+	for _, r := range errRules {
+		if m := r.re.FindStringSubmatch(line); m != nil {
+			return r.fn(ix, m)
+		}
+	}
+	// Unknown wording: point at the first value the message quotes, if a
+	// file holds it, else at the top of the first file.
+	src := ix.src("")
+	if q := quoted(line); q != "" {
+		if found, ok := ix.visit(func(_ string, n *yaml.Node, _ bool) bool { return n.Value == q }); ok {
+			src = found
+		}
+	}
+	return Errorf(CodeCompose, src, "%s", hidePaths(line, ix))
+}
+
+// hidePaths shortens absolute paths of the project's files in a message to
+// their base names, so messages do not depend on where a checkout lives.
+func hidePaths(msg string, ix *posIndex) string {
+	for _, f := range ix.files {
+		dir := filepath.Dir(f) + string(filepath.Separator)
+		msg = strings.ReplaceAll(msg, dir, "")
+	}
+	return msg
+}
+
+// schemaError maps a JSON Schema failure ("validating f: services.web.foo
+// false schema") to an unknown-key, type or value error at that key.
+func schemaError(ix *posIndex, m []string) Diagnostic {
+	path := schemaPath(m[2])
+	msg := m[3]
+	src := Src{Pos: ix.lookupIn(m[1], path), Path: path}
+	switch {
+	case msg == "false schema" || strings.HasPrefix(msg, "additional properties"):
+		if strings.HasPrefix(msg, "additional properties") {
+			// the reported location is the parent; name the key itself
+			if k := quoted(msg); k != "" {
+				src.Path = joinPath(path, k)
+				src.Pos = ix.lookupIn(m[1], src.Path)
+			}
+		}
+		key := src.Path[strings.LastIndexAny(src.Path, ".")+1:]
+		if path == "" && !ix.has("services") {
+			return Errorf(CodeUnknownKey, src, "unknown top-level key %q: this looks like a compose v1 file; put services under a top-level services: key", key)
+		}
+		return Errorf(CodeUnknownKey, src, "unknown key %q: compose does not define it here (extensions must start with x-)", key)
+	case strings.HasPrefix(msg, "must be a"):
+		msg = strings.NewReplacer("a array", "a list", "a object", "a mapping", "a integer", "an integer").Replace(msg)
+		return Errorf(CodeType, src, "%s", msg)
+	default:
+		return Errorf(CodeValue, src, "%s", msg)
+	}
+}
+
+func quoted(s string) string {
+	i := strings.IndexAny(s, `'"`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(s[i+1:], s[i])
+	if j < 0 {
+		return ""
+	}
+	return s[i+1 : i+1+j]
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// schemaPath turns compose-go's dotted instance location, where sequence
+// indexes are plain segments ("services.web.ports.0"), into our key path
+// ("services.web.ports[0]"). The second segment is a name (of a service,
+// volume...) even when it is all digits.
+func schemaPath(p string) string {
+	segs := strings.Split(p, ".")
+	var b strings.Builder
+	for i, s := range segs {
+		if _, err := strconv.Atoi(s); err == nil && i > 1 {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// lookupIn finds path; compose-go validates the merged model, so the file
+// it names is only the fallback for a path no file writes.
+func (ix *posIndex) lookupIn(file, path string) Pos {
+	pos := ix.lookup(path)
+	if pos.Line == 0 && filepath.IsAbs(file) {
+		pos.File = file
+	}
+	return pos
+}
+
+// findRef finds the entry of a reference list (a service's volumes,
+// networks, depends_on...) that names ref, by short or long syntax.
+func (ix *posIndex) findRef(prefix, ref string) Src {
+	src, ok := ix.findUnder(prefix, func(v string) bool {
+		return v == ref || strings.HasPrefix(v, ref+":")
+	})
+	if ok {
+		return src
+	}
+	return ix.src(prefix)
+}
+
+// portError locates a port parse error by the bad text it quotes.
+func portError(ix *posIndex, m []string) Diagnostic {
+	bad := strings.TrimSpace(m[1])
+	src, ok := ix.findUnder("services.*.ports", func(v string) bool {
+		return bad != "" && bad != "<empty>" && strings.Contains(v, bad)
+	})
+	if !ok && bad == "<empty>" {
+		// An empty port is an unset variable: point at the port using one.
+		src, ok = ix.findUnder("services.*.ports", func(v string) bool { return strings.Contains(v, "$") })
+		if ok {
+			return Errorf(CodeValue, src, "invalid port: a port number is empty (is a variable in it unset?)")
+		}
+	}
+	if !ok {
+		src = ix.src("services")
+	}
+	return Errorf(CodeValue, src, "invalid port: %s", m[0])
+}

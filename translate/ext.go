@@ -1,0 +1,381 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/transship/transship/schema"
+)
+
+// The x-transship extension and the kompose.* labels transship honours are
+// decoded here, once, into typed fields. Targets never read labels.
+// Where both are given, x-transship wins.
+
+// ServiceExt is a service's x-transship (and honoured kompose labels).
+type ServiceExt struct {
+	Expose          *Expose `json:"expose,omitempty"`
+	Workload        string  `json:"workload,omitempty"`     // deployment, statefulset, daemonset, job
+	ServiceType     string  `json:"service_type,omitempty"` // ClusterIP, NodePort, Headless, LoadBalancer
+	NodePort        int     `json:"node_port,omitempty"`
+	TrafficPolicy   string  `json:"external_traffic_policy,omitempty"`
+	ImagePullPolicy string  `json:"image_pull_policy,omitempty"`
+	ImagePullSecret string  `json:"image_pull_secret,omitempty"`
+	ServiceAccount  string  `json:"service_account,omitempty"`
+	FSGroup         *int64  `json:"fs_group,omitempty"`
+	// Defaults for the service's volumes (kompose.volume.* labels).
+	VolumeSize  string `json:"volume_size,omitempty"`
+	VolumeClass string `json:"volume_storage_class,omitempty"`
+	VolumeType  string `json:"volume_type,omitempty"` // persistentVolumeClaim, emptyDir, hostPath, configMap
+}
+
+// Expose asks for the service to be reachable from outside (an Ingress).
+type Expose struct {
+	Hosts        []string `json:"hosts,omitempty"` // empty: the site profile's default host
+	Path         string   `json:"path,omitempty"`
+	Port         int      `json:"port,omitempty"` // 0: the first published (else first) port
+	TLS          bool     `json:"tls,omitempty"`
+	TLSSecret    string   `json:"tls_secret,omitempty"`
+	IngressClass string   `json:"ingress_class,omitempty"`
+}
+
+// VolumeExt is a top-level volume's x-transship (and kompose labels).
+type VolumeExt struct {
+	Size         string `json:"size,omitempty"`
+	StorageClass string `json:"storage_class,omitempty"`
+	AccessMode   string `json:"access_mode,omitempty"`
+}
+
+type projectExt struct {
+	Namespace string `json:"namespace"`
+}
+
+var extSchemas struct {
+	once                     sync.Once
+	project, service, volume *jsonschema.Schema
+	err                      error
+}
+
+func compileExtSchemas() error {
+	extSchemas.once.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.XTransship))
+		if err != nil {
+			extSchemas.err = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource(schema.XTransshipID, doc); err != nil {
+			extSchemas.err = err
+			return
+		}
+		for _, d := range []struct {
+			name string
+			out  **jsonschema.Schema
+		}{{"project", &extSchemas.project}, {"service", &extSchemas.service}, {"volume", &extSchemas.volume}} {
+			if *d.out, err = c.Compile(schema.XTransshipID + "#/$defs/" + d.name); err != nil {
+				extSchemas.err = err
+				return
+			}
+		}
+	})
+	return extSchemas.err
+}
+
+// decodeExt validates raw (an x-transship value at path) against the named
+// definition and decodes it into out.
+func decodeExt(ix *posIndex, path, def string, raw any, out any) *Diagnostic {
+	if err := compileExtSchemas(); err != nil {
+		d := Errorf(CodeExtension, ix.src(path), "internal: x-transship schema: %v", err)
+		return &d
+	}
+	data, err := json.Marshal(raw)
+	if err != nil {
+		d := Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
+		return &d
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		d := Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
+		return &d
+	}
+	sch := map[string]*jsonschema.Schema{"project": extSchemas.project, "service": extSchemas.service, "volume": extSchemas.volume}[def]
+	if err := sch.Validate(inst); err != nil {
+		d := extValidationDiag(ix, path, err)
+		return &d
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		d := Errorf(CodeExtension, ix.src(path), "cannot decode x-transship: %v", err)
+		return &d
+	}
+	return nil
+}
+
+var englishPrinter = message.NewPrinter(language.English)
+
+func extValidationDiag(ix *posIndex, path string, err error) Diagnostic {
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return Errorf(CodeExtension, ix.src(path), "%v", err)
+	}
+	leaf := mostSpecific(ve)
+	p := path
+	for _, seg := range leaf.InstanceLocation {
+		if _, err := strconv.Atoi(seg); err == nil {
+			p += "[" + seg + "]"
+		} else {
+			p += "." + seg
+		}
+	}
+	return Errorf(CodeExtension, ix.src(p), "%s", leaf.ErrorKind.LocalizedString(englishPrinter))
+}
+
+func mostSpecific(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
+	best := ve
+	for _, c := range ve.Causes {
+		if m := mostSpecific(c); len(m.InstanceLocation) > len(best.InstanceLocation) || best == ve && len(ve.Causes) > 0 {
+			best = m
+		}
+	}
+	return best
+}
+
+// rawServiceExt mirrors the schema's service definition for decoding.
+type rawServiceExt struct {
+	Expose          json.RawMessage `json:"expose"`
+	Workload        string          `json:"workload"`
+	ServiceType     string          `json:"service_type"`
+	NodePort        int             `json:"node_port"`
+	ImagePullPolicy string          `json:"image_pull_policy"`
+	ImagePullSecret string          `json:"image_pull_secret"`
+	ServiceAccount  string          `json:"service_account"`
+	FSGroup         *int64          `json:"fs_group"`
+}
+
+type rawExpose struct {
+	Host         string   `json:"host"`
+	Hosts        []string `json:"hosts"`
+	Path         string   `json:"path"`
+	Port         int      `json:"port"`
+	TLS          bool     `json:"tls"`
+	TLSSecret    string   `json:"tls_secret"`
+	IngressClass string   `json:"ingress_class"`
+}
+
+// serviceExt decodes a service's kompose labels, then its x-transship over
+// them. Labels that kompose defines but transship does not honour are
+// warnings.
+func serviceExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (ServiceExt, Diagnostics) {
+	var ext ServiceExt
+	diags := komposeLabels(ix, name, labels, &ext)
+	raw, ok := exts["x-transship"]
+	if !ok {
+		return ext, diags
+	}
+	path := "services." + name + ".x-transship"
+	var r rawServiceExt
+	if d := decodeExt(ix, path, "service", raw, &r); d != nil {
+		return ext, append(diags, *d)
+	}
+	if len(r.Expose) > 0 {
+		ext.Expose = decodeExpose(r.Expose)
+	}
+	set(&ext.Workload, r.Workload)
+	set(&ext.ServiceType, r.ServiceType)
+	set(&ext.ImagePullPolicy, r.ImagePullPolicy)
+	set(&ext.ImagePullSecret, r.ImagePullSecret)
+	set(&ext.ServiceAccount, r.ServiceAccount)
+	if r.NodePort != 0 {
+		ext.NodePort = r.NodePort
+	}
+	if r.FSGroup != nil {
+		ext.FSGroup = r.FSGroup
+	}
+	return ext, diags
+}
+
+func set(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// decodeExpose reads the three shapes the schema allows: a boolean, a host
+// name, or an object. false means no Ingress.
+func decodeExpose(raw json.RawMessage) *Expose {
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		if !b {
+			return nil
+		}
+		return &Expose{}
+	}
+	var host string
+	if json.Unmarshal(raw, &host) == nil {
+		return &Expose{Hosts: []string{host}}
+	}
+	var r rawExpose
+	_ = json.Unmarshal(raw, &r) // the schema already checked the shape
+	e := &Expose{Path: r.Path, Port: r.Port, TLS: r.TLS || r.TLSSecret != "", TLSSecret: r.TLSSecret, IngressClass: r.IngressClass}
+	if r.Host != "" {
+		e.Hosts = append(e.Hosts, r.Host)
+	}
+	e.Hosts = append(e.Hosts, r.Hosts...)
+	return e
+}
+
+// volumeExt decodes a top-level volume's labels and x-transship.
+func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (VolumeExt, Diagnostics) {
+	var ext VolumeExt
+	ext.Size = labels["kompose.volume.size"]
+	ext.StorageClass = labels["kompose.volume.storage-class-name"]
+	raw, ok := exts["x-transship"]
+	if !ok {
+		return ext, nil
+	}
+	var r VolumeExt
+	if d := decodeExt(ix, "volumes."+name+".x-transship", "volume", raw, &r); d != nil {
+		return ext, Diagnostics{*d}
+	}
+	set(&ext.Size, r.Size)
+	set(&ext.StorageClass, r.StorageClass)
+	set(&ext.AccessMode, r.AccessMode)
+	return ext, nil
+}
+
+// honoured maps the kompose labels transship understands to the field
+// they set. The values are checked like their x-transship counterparts.
+var komposeEnums = map[string]map[string]string{
+	"kompose.service.type":                    {"nodeport": "NodePort", "clusterip": "ClusterIP", "loadbalancer": "LoadBalancer", "headless": "Headless"},
+	"kompose.controller.type":                 {"deployment": "deployment", "daemonset": "daemonset", "statefulset": "statefulset"},
+	"kompose.image-pull-policy":               {"always": "Always", "ifnotpresent": "IfNotPresent", "never": "Never"},
+	"kompose.service.external-traffic-policy": {"cluster": "Cluster", "local": "Local"},
+	"kompose.volume.type":                     {"persistentvolumeclaim": "persistentVolumeClaim", "emptydir": "emptyDir", "hostpath": "hostPath", "configmap": "configMap"},
+}
+
+func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *ServiceExt) Diagnostics {
+	var diags Diagnostics
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		if strings.HasPrefix(k, "kompose.") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	src := func(k string) Src {
+		return ix.src("services." + name + ".labels." + k)
+	}
+	for _, k := range keys {
+		v := strings.TrimSpace(labels[k])
+		if enum, ok := komposeEnums[k]; ok {
+			mapped, ok := enum[strings.ToLower(v)]
+			if !ok {
+				diags = append(diags, Warnf(CodeKomposeValue, src(k), "label %s: %q is not one of %s; the label is ignored", k, v, enumList(enum)))
+				continue
+			}
+			switch k {
+			case "kompose.service.type":
+				ext.ServiceType = mapped
+			case "kompose.controller.type":
+				ext.Workload = mapped
+			case "kompose.image-pull-policy":
+				ext.ImagePullPolicy = mapped
+			case "kompose.service.external-traffic-policy":
+				ext.TrafficPolicy = mapped
+			case "kompose.volume.type":
+				ext.VolumeType = mapped
+			}
+			continue
+		}
+		switch problem := komposeValue(k, v, ext); problem {
+		case "":
+		case notHonoured:
+			diags = append(diags, Warnf(CodeKomposeLabel, src(k), "kompose label %s is not honoured by transship; it has no effect", k))
+		default:
+			diags = append(diags, Warnf(CodeKomposeValue, src(k), "label %s: %s; the label is ignored", k, problem))
+		}
+	}
+	return diags
+}
+
+const notHonoured = "not honoured"
+
+// komposeValue applies a free-form kompose label; it returns "" when the
+// label was applied, notHonoured for a label transship ignores, or what is
+// wrong with the value. kompose labels are someone else's format, so a bad
+// value is a warning, unlike a bad x-transship value.
+func komposeValue(k, v string, ext *ServiceExt) string {
+	switch k {
+	case "kompose.service.expose":
+		if strings.EqualFold(v, "false") || v == "" {
+			return ""
+		}
+		if ext.Expose == nil {
+			ext.Expose = &Expose{}
+		}
+		if !strings.EqualFold(v, "true") {
+			for _, h := range strings.Split(v, ",") {
+				h = strings.TrimSpace(h)
+				if host, path, ok := strings.Cut(h, "/"); ok {
+					h, ext.Expose.Path = host, "/"+path
+				}
+				ext.Expose.Hosts = append(ext.Expose.Hosts, h)
+			}
+		}
+	case "kompose.service.expose.tls-secret":
+		if ext.Expose == nil {
+			ext.Expose = &Expose{}
+		}
+		ext.Expose.TLS = true
+		if !strings.EqualFold(v, "true") {
+			ext.Expose.TLSSecret = v
+		}
+	case "kompose.service.expose.ingress-class-name":
+		if ext.Expose == nil {
+			ext.Expose = &Expose{}
+		}
+		ext.Expose.IngressClass = v
+	case "kompose.service.nodeport.port":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 30000 || n > 32767 {
+			return fmt.Sprintf("%q is not a node port (30000-32767)", v)
+		}
+		ext.NodePort = n
+	case "kompose.image-pull-secret":
+		ext.ImagePullSecret = v
+	case "kompose.serviceaccount-name":
+		ext.ServiceAccount = v
+	case "kompose.security-context.fsgroup":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Sprintf("%q is not a group id", v)
+		}
+		ext.FSGroup = &n
+	case "kompose.volume.size":
+		ext.VolumeSize = v
+	case "kompose.volume.storage-class-name":
+		ext.VolumeClass = v
+	default:
+		return notHonoured
+	}
+	return ""
+}
+
+func enumList(m map[string]string) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}

@@ -1,0 +1,251 @@
+package translate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
+)
+
+// Options say which compose project to load, as `docker compose` flags do.
+// The environment is passed in rather than read, so a load depends only on
+// its Options and the files.
+type Options struct {
+	Files       []string // -f, merged in order; empty: COMPOSE_FILE, then discovery
+	ProjectDir  string   // --project-directory; "" = the first file's directory
+	ProjectName string   // -p; "" = COMPOSE_PROJECT_NAME, `name:`, or the directory name
+	EnvFiles    []string // --env-file; empty = <project dir>/.env if present
+	Profiles    []string // --profile; empty = COMPOSE_PROFILES
+	Env         []string // KEY=VALUE, normally os.Environ() taken at the edge
+}
+
+// loadMu serialises loads: compose-go reports warnings through the global
+// logrus logger, which Load redirects into diagnostics while it runs.
+var loadMu sync.Mutex
+
+// Load reads a compose project with `docker compose config` semantics and
+// builds its Graph. The Graph is nil when the diagnostics hold an error.
+func Load(ctx context.Context, opts Options) (*Graph, Diagnostics) {
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	hook := captureWarnings()
+	defer hook.release()
+
+	g, diags := load(ctx, opts, hook)
+	diags = append(diags, hook.diagnostics()...)
+	diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return g, diags
+}
+
+func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostics) {
+	po, err := projectOptions(opts)
+	if err != nil {
+		return nil, Diagnostics{optionsError(err)}
+	}
+	if len(po.ConfigPaths) == 0 {
+		dir, _ := po.GetWorkingDir()
+		return nil, Diagnostics{{Severity: Error, Code: CodeNoFile, Message: fmt.Sprintf(
+			"no compose file found in %s or its parents (looked for %s)", dir, strings.Join(cli.DefaultFileNames, ", "))}}
+	}
+	ix := newPosIndex()
+	for _, f := range po.ConfigPaths {
+		if d := ix.addPath(f); d != nil {
+			return nil, Diagnostics{*d}
+		}
+	}
+	hook.ix = ix
+	project, err := po.LoadProject(ctx)
+	if err != nil {
+		return nil, mapError(err, ix)
+	}
+	if d := checkProfiles(project, opts.Profiles); d != nil {
+		return nil, Diagnostics{*d}
+	}
+	g, diags := fromProject(project, ix)
+	// The Graph keeps project-relative positions; diagnostics go back to
+	// absolute ones, which the printer shows relative to the user's cwd.
+	for i := range diags {
+		if f := diags[i].Pos.File; f != "" && !filepath.IsAbs(f) {
+			diags[i].Pos.File = filepath.Join(project.WorkingDir, filepath.FromSlash(f))
+		}
+	}
+	return g, diags
+}
+
+// projectOptions builds compose-go's options in the order `docker compose`
+// does: the process environment wins, then --env-file (or .env), then
+// COMPOSE_FILE and discovery, then .env again in case discovery moved the
+// project directory, then profiles and the name.
+func projectOptions(opts Options) (*cli.ProjectOptions, error) {
+	files := make([]string, 0, len(opts.Files))
+	for _, f := range opts.Files {
+		if f == "-" {
+			return nil, fmt.Errorf("reading a compose file from standard input is not supported; name the file")
+		}
+		files = append(files, f)
+	}
+	return cli.NewProjectOptions(files,
+		cli.WithWorkingDirectory(opts.ProjectDir),
+		cli.WithEnv(opts.Env),
+		cli.WithEnvFiles(opts.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithConfigFileEnv,
+		cli.WithDefaultConfigPath,
+		cli.WithEnvFiles(opts.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithDefaultProfiles(opts.Profiles...),
+		cli.WithName(opts.ProjectName),
+		cli.WithResolvedPaths(true),
+	)
+}
+
+func optionsError(err error) Diagnostic {
+	msg := err.Error()
+	code := CodeCompose
+	switch {
+	case strings.HasPrefix(msg, "invalid project name"):
+		code = CodeProjectName
+	case strings.Contains(msg, "COMPOSE_FILE"), strings.Contains(msg, "standard input"):
+		code = CodeNoFile
+	case strings.Contains(msg, ".env"), strings.Contains(msg, "env file"), os.IsNotExist(err):
+		code = CodeEnvFile
+	}
+	return Diagnostic{Severity: Error, Code: code, Message: msg}
+}
+
+// addPath reads and indexes a compose file and, recursively, the local
+// files it includes.
+func (ix *posIndex) addPath(file string) *Diagnostic {
+	abs, err := filepath.Abs(file)
+	if err != nil || slices.Contains(ix.files, abs) || len(ix.files) > 64 {
+		return nil
+	}
+	content, err := os.ReadFile(abs)
+	if err != nil {
+		return &Diagnostic{Severity: Error, Code: CodeNoFile, Pos: Pos{File: abs}, Message: "cannot read compose file: " + unwrapPathError(err)}
+	}
+	if d := ix.addFile(abs, content); d != nil {
+		return d
+	}
+	for _, inc := range ix.includes(abs) {
+		if !filepath.IsAbs(inc) {
+			inc = filepath.Join(filepath.Dir(abs), inc)
+		}
+		if _, err := os.Stat(inc); err == nil {
+			ix.addPath(inc)
+		}
+	}
+	return nil
+}
+
+func unwrapPathError(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// checkProfiles refuses a --profile that no service declares: a typo would
+// otherwise silently convert fewer services.
+func checkProfiles(p *types.Project, asked []string) *Diagnostic {
+	known := map[string]bool{}
+	for _, svcs := range []types.Services{p.Services, p.DisabledServices} {
+		for _, s := range svcs {
+			for _, pr := range s.Profiles {
+				known[pr] = true
+			}
+		}
+	}
+	for _, a := range asked {
+		if a == "*" || a == "" || known[a] {
+			continue
+		}
+		names := make([]string, 0, len(known))
+		for k := range known {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		list := "none"
+		if len(names) > 0 {
+			list = strings.Join(names, ", ")
+		}
+		return &Diagnostic{Severity: Error, Code: CodeUnknownProfile, Path: "--profile",
+			Message: fmt.Sprintf("no service has profile %q (profiles in this project: %s)", a, list)}
+	}
+	return nil
+}
+
+// warnHook turns what compose-go logs through logrus into diagnostics.
+type warnHook struct {
+	ix       *posIndex
+	msgs     []string
+	oldOut   io.Writer
+	oldHooks logrus.LevelHooks
+}
+
+func captureWarnings() *warnHook {
+	h := &warnHook{oldOut: logrus.StandardLogger().Out}
+	h.oldHooks = logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
+	logrus.AddHook(h)
+	logrus.SetOutput(io.Discard)
+	return h
+}
+
+func (h *warnHook) release() {
+	logrus.StandardLogger().ReplaceHooks(h.oldHooks)
+	logrus.SetOutput(h.oldOut)
+}
+
+func (h *warnHook) Levels() []logrus.Level {
+	return []logrus.Level{logrus.PanicLevel, logrus.FatalLevel, logrus.ErrorLevel, logrus.WarnLevel}
+}
+
+func (h *warnHook) Fire(e *logrus.Entry) error {
+	h.msgs = append(h.msgs, e.Message)
+	return nil
+}
+
+func (h *warnHook) diagnostics() Diagnostics {
+	var ds Diagnostics
+	seen := map[string]bool{}
+	for _, m := range h.msgs {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		if strings.Contains(m, "the attribute `version` is obsolete") {
+			continue // reported by fromProject with its position, every time
+		}
+		d := Diagnostic{Severity: Warning, Code: CodeComposeWarning, Message: m}
+		if name, ok := unsetVariable(m); ok {
+			d.Code = CodeUnsetVar
+			d.Message = fmt.Sprintf("variable %s is not set; it defaults to an empty string", name)
+			if h.ix != nil {
+				if src, ok := h.ix.findVariable(name); ok {
+					d.Pos, d.Path = src.Pos, src.Path
+				}
+			}
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+func unsetVariable(msg string) (string, bool) {
+	var name string
+	if _, err := fmt.Sscanf(msg, "The %q variable is not set.", &name); err != nil {
+		return "", false
+	}
+	return name, true
+}

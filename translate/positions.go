@@ -1,0 +1,231 @@
+package translate
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// compose-go's Project carries no line numbers, so translate keeps a side
+// index: every compose file is parsed once more with the YAML library
+// compose-go itself uses, and the position of each key path
+// ("services.web.ports[0]") is recorded.
+//
+// What is approximate: when several files are merged, a path takes the
+// position of the last file that writes it. A key a service inherits
+// through `extends` or `<<` merge is reported where the service (or the
+// merged anchor) is written, and an `include`d file's keys where the
+// included file writes them; a path the index does not know falls back to
+// its nearest known ancestor. Sequence indexes are those of the file that
+// wrote the sequence, which after merging lists of several files can differ
+// from the merged index.
+type posIndex struct {
+	m       map[string]Pos
+	byValue map[string]string     // "services.web.networks=front" -> "services.web.networks[1]"
+	files   []string              // absolute paths, in the order they were indexed
+	docs    map[string]*yaml.Node // parsed roots, for searches when an error names a value
+	// relTo, once set, makes positions handed out relative to the project
+	// directory, as the Graph stores them.
+	relTo string
+	// budget bounds the work on hostile input (alias bombs): once spent,
+	// the rest of a file is not indexed and lookups fall back to ancestors.
+	budget int
+}
+
+func newPosIndex() *posIndex {
+	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]string{}, docs: map[string]*yaml.Node{}, budget: 2_000_000}
+}
+
+// addFile indexes one file. A YAML syntax error comes back as a Diagnostic
+// with the parser's own line and column.
+func (ix *posIndex) addFile(file string, content []byte) *Diagnostic {
+	ix.files = append(ix.files, file)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(content, &doc); err != nil {
+		d := yamlErrorDiag(file, err)
+		return &d
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	ix.docs[file] = doc.Content[0]
+	ix.walk(file, doc.Content[0], "", 0)
+	return nil
+}
+
+// includes lists the local files a compose file's top-level `include`
+// names, as written (relative to that file). Remote and interpolated
+// paths are left to compose-go.
+func (ix *posIndex) includes(file string) []string {
+	root := ix.docs[file]
+	if root == nil || root.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	add := func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && !strings.ContainsAny(n.Value, "$") && !strings.Contains(n.Value, "://") {
+			out = append(out, n.Value)
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "include" || root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, item := range root.Content[i+1].Content {
+			if item.Kind == yaml.ScalarNode {
+				add(item)
+				continue
+			}
+			for j := 0; j+1 < len(item.Content); j += 2 {
+				if item.Content[j].Value != "path" {
+					continue
+				}
+				if v := item.Content[j+1]; v.Kind == yaml.SequenceNode {
+					for _, c := range v.Content {
+						add(c)
+					}
+				} else {
+					add(v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (ix *posIndex) walk(file string, n *yaml.Node, path string, depth int) {
+	ix.budget--
+	if ix.budget < 0 || depth > 64 {
+		return
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		ix.walkChildren(file, n.Alias, path, depth+1)
+		return
+	}
+	ix.walkChildren(file, n, path, depth)
+}
+
+func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		// Merge keys first, so keys written here override merged ones.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "<<" {
+				ix.walkMerge(file, n.Content[i+1], path, depth)
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" {
+				continue
+			}
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			ix.m[p] = Pos{File: file, Line: k.Line, Col: k.Column}
+			ix.walk(file, v, p, depth+1)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path + "[" + strconv.Itoa(i) + "]"
+			pos := Pos{File: file, Line: c.Line, Col: c.Column}
+			ix.m[p] = pos
+			if c.Kind == yaml.ScalarNode {
+				// Also by value, so a list of names (networks, depends_on,
+				// secrets) can be searched after merging reordered it.
+				ix.byValue[path+"="+c.Value] = p
+			}
+			ix.walk(file, c, p, depth+1)
+		}
+	}
+}
+
+func (ix *posIndex) walkMerge(file string, v *yaml.Node, path string, depth int) {
+	if v.Kind == yaml.SequenceNode {
+		for _, c := range v.Content {
+			ix.walk(file, c, path, depth+1)
+		}
+		return
+	}
+	ix.walk(file, v, path, depth+1)
+}
+
+// lookup returns the position of path, or of its nearest indexed ancestor,
+// or of the first file when nothing matches.
+func (ix *posIndex) lookup(path string) Pos {
+	for p := path; p != ""; p = parentPath(p) {
+		if pos, ok := ix.m[p]; ok {
+			return pos
+		}
+	}
+	if len(ix.files) > 0 {
+		return Pos{File: ix.files[0], Line: 1, Col: 1}
+	}
+	return Pos{}
+}
+
+// has reports whether path itself was written in some file.
+func (ix *posIndex) has(path string) bool {
+	_, ok := ix.m[path]
+	return ok
+}
+
+// src is the Src of path.
+func (ix *posIndex) src(path string) Src {
+	return Src{Pos: ix.rel(ix.lookup(path)), Path: path}
+}
+
+// rel applies relTo to a position.
+func (ix *posIndex) rel(p Pos) Pos {
+	if ix.relTo != "" && filepath.IsAbs(p.File) {
+		if r, err := filepath.Rel(ix.relTo, p.File); err == nil {
+			p.File = filepath.ToSlash(r)
+		}
+	}
+	return p
+}
+
+// parentPath drops the last key or index of a path.
+func parentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndexByte(p, '['); i >= 0 {
+			return p[:i]
+		}
+	}
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// yamlMark finds the last "line N, column M: " mark in a YAML library
+// error, which is where the parser stopped.
+var yamlMark = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: `)
+
+func yamlErrorDiag(file string, err error) Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	pos := Pos{File: file}
+	if ms := yamlMark.FindAllStringSubmatchIndex(msg, -1); len(ms) > 0 {
+		m := ms[len(ms)-1]
+		pos.Line, _ = strconv.Atoi(msg[m[2]:m[3]])
+		if m[4] >= 0 {
+			pos.Col, _ = strconv.Atoi(msg[m[4]:m[5]])
+		} else {
+			pos.Col = 1
+		}
+		context := strings.TrimSuffix(strings.TrimSpace(msg[:m[0]]), ":")
+		rest := msg[m[1]:]
+		if i := strings.LastIndex(context, " at line"); i >= 0 {
+			context = context[:i]
+		}
+		msg = rest
+		if context != "" {
+			msg = rest + " (" + context + ")"
+		}
+	}
+	return Diagnostic{Severity: Error, Code: CodeYAML, Pos: pos, Message: "invalid YAML: " + msg}
+}
