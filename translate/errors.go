@@ -43,7 +43,7 @@ var errRules = []errRule{
 	{regexp.MustCompile(`^service "([^"]+)" refers to undefined (volume|network|secret|config) (\S+?)(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
 		key := map[string]string{"volume": "volumes", "network": "networks", "secret": "secrets", "config": "configs"}[m[2]]
 		src := ix.findRef("services."+m[1]+"."+key, m[3])
-		return Errorf(CodeUndefined, src, "%s %q is not defined under top-level %s:", m[2], m[3], key)
+		return Errorf(CodeUndefined, src, "%s %q is not declared in the top-level %s section", m[2], m[3], key)
 	}},
 	{regexp.MustCompile(`^service "([^"]+)" depends on undefined service "?([^":]+)"?(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
 		src := ix.findRef("services."+m[1]+".depends_on", m[2])
@@ -91,6 +91,13 @@ var errRules = []errRule{
 func mapError(err error, ix *posIndex) Diagnostics {
 	var ds Diagnostics
 	seen := map[Diagnostic]bool{}
+	if m := constructErr.FindStringSubmatch(err.Error()); m != nil {
+		file := m[1]
+		if file == "" && len(ix.files) > 0 {
+			file = ix.files[0] // compose-go reads the project name from the first file
+		}
+		return constructErrors(ix, file, m[2])
+	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -100,6 +107,34 @@ func mapError(err error, ix *posIndex) Diagnostics {
 			seen[d] = true
 			ds = append(ds, d)
 		}
+	}
+	return ds
+}
+
+// constructErr is the YAML library's report of values it could not build
+// (duplicate keys): one "line N: ..." line per problem under a header.
+var constructErr = regexp.MustCompile(`(?s)^(?:failed to parse (.+?): )?yaml: construct errors:\n(.*)$`)
+
+var constructLine = regexp.MustCompile(`^(?:line \d+: )*line (\d+): (.*)$`)
+
+func constructErrors(ix *posIndex, file, body string) Diagnostics {
+	var ds Diagnostics
+	for _, line := range strings.Split(body, "\n") {
+		m := constructLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		src := Src{Pos: Pos{File: file, Line: n, Col: 1}}
+		// A duplicate key: find it on that line for its column and path.
+		if key := quoted(m[2]); key != "" {
+			if found, ok := ix.visit(func(_ string, k *yaml.Node, isKey bool) bool {
+				return isKey && k.Line == n && k.Value == key
+			}); ok && found.Pos.File == file {
+				src = found
+			}
+		}
+		ds = append(ds, Errorf(CodeYAML, src, "invalid YAML: %s", m[2]))
 	}
 	return ds
 }
@@ -223,9 +258,14 @@ func (ix *posIndex) findRef(prefix, ref string) Src {
 // portError locates a port parse error by the bad text it quotes.
 func portError(ix *posIndex, m []string) Diagnostic {
 	bad := strings.TrimSpace(m[1])
+	var written string
 	src, ok := ix.findUnder("services.*.ports", func(v string) bool {
+		written = v
 		return bad != "" && bad != "<empty>" && strings.Contains(v, bad)
 	})
+	if ok {
+		return Errorf(CodeValue, src, "invalid port %q: %s", written, strings.ToLower(m[0][:1])+m[0][1:])
+	}
 	if !ok && bad == "<empty>" {
 		// An empty port is an unset variable: point at the port using one.
 		src, ok = ix.findUnder("services.*.ports", func(v string) bool { return strings.Contains(v, "$") })

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
 )
@@ -55,8 +56,8 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 	}
 	if len(po.ConfigPaths) == 0 {
 		dir, _ := po.GetWorkingDir()
-		return nil, Diagnostics{{Severity: Error, Code: CodeNoFile, Message: fmt.Sprintf(
-			"no compose file found in %s or its parents (looked for %s)", dir, strings.Join(cli.DefaultFileNames, ", "))}}
+		return nil, Diagnostics{{Severity: Error, Code: CodeNoFile, Pos: Pos{File: dir}, Message: fmt.Sprintf(
+			"no compose file found in this directory or its parents (looked for %s)", strings.Join(cli.DefaultFileNames, ", "))}}
 	}
 	ix := newPosIndex()
 	for _, f := range po.ConfigPaths {
@@ -65,6 +66,15 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 		}
 	}
 	hook.ix = ix
+	// compose-go caps YAML node visits at 100,000 against alias bombs,
+	// which a plain 5,000-service file exceeds. A cap proportional to the
+	// input keeps the protection (aliases expand exponentially) and lets
+	// large real files load.
+	if err := cli.WithLoadOptions(func(lo *loader.Options) {
+		lo.MaxNodeVisits = max(100_000, 2*ix.bytes)
+	})(po); err != nil {
+		return nil, Diagnostics{optionsError(err)}
+	}
 	project, err := po.LoadProject(ctx)
 	if err != nil {
 		return nil, mapError(err, ix)

@@ -33,6 +33,7 @@ type posIndex struct {
 	// budget bounds the work on hostile input (alias bombs): once spent,
 	// the rest of a file is not indexed and lookups fall back to ancestors.
 	budget int
+	bytes  int // size of the files indexed
 }
 
 func newPosIndex() *posIndex {
@@ -43,6 +44,7 @@ func newPosIndex() *posIndex {
 // with the parser's own line and column.
 func (ix *posIndex) addFile(file string, content []byte) *Diagnostic {
 	ix.files = append(ix.files, file)
+	ix.bytes += len(content)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
 		d := yamlErrorDiag(file, err)
@@ -209,9 +211,15 @@ var yamlMark = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: `)
 func yamlErrorDiag(file string, err error) Diagnostic {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Pos{File: file}
+	// The YAML library prints scanner marks 1-based but parser marks (the
+	// "while parsing ..." errors) with 0-based lines.
+	parserErr := strings.HasPrefix(msg, "while parsing") || strings.HasPrefix(msg, "did not find expected <")
 	if ms := yamlMark.FindAllStringSubmatchIndex(msg, -1); len(ms) > 0 {
 		m := ms[len(ms)-1]
 		pos.Line, _ = strconv.Atoi(msg[m[2]:m[3]])
+		if parserErr {
+			pos.Line++
+		}
 		if m[4] >= 0 {
 			pos.Col, _ = strconv.Atoi(msg[m[4]:m[5]])
 		} else {
@@ -219,8 +227,18 @@ func yamlErrorDiag(file string, err error) Diagnostic {
 		}
 		context := strings.TrimSuffix(strings.TrimSpace(msg[:m[0]]), ":")
 		rest := msg[m[1]:]
-		if i := strings.LastIndex(context, " at line"); i >= 0 {
-			context = context[:i]
+		// "while parsing a flow sequence at line 3, column 14": say where
+		// the unfinished construct began, in the same 1-based lines.
+		if i := strings.LastIndex(context, " at line "); i >= 0 {
+			where := context[i+len(" at "):]
+			if cm := yamlMark.FindStringSubmatch(where + ": "); cm != nil && parserErr {
+				n, _ := strconv.Atoi(cm[1])
+				where = "line " + strconv.Itoa(n+1)
+				if cm[2] != "" {
+					where += ", column " + cm[2]
+				}
+			}
+			context = context[:i] + " that starts at " + where
 		}
 		msg = rest
 		if context != "" {

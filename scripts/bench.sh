@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# make bench: what transship costs next to compose-go's own load.
+#  1. builds transship and scripts/composeload (compose-go alone),
+#  2. times both binaries on synthetic files of 50, 500 and 5000 services
+#     (CPU = user + sys, best of RUNS runs, and peak memory),
+#  3. runs the in-process go test benchmarks of translate.
+# It asserts nothing: it prints figures for people and closing notes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/transship" ./cmd/transship
+go build -o "$work/composeload" ./scripts/composeload
+
+# best prints the lowest CPU seconds and the peak KB of RUNS runs of "$@".
+best() {
+  local min="" kb=0 line cpu mem
+  for _ in $(seq "$RUNS"); do
+    line=$( { /usr/bin/time -f '%U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    read -r u s mem <<<"$line"
+    cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')
+    if [ -z "$min" ] || awk -v a="$cpu" -v b="$min" 'BEGIN { exit !(a < b) }'; then min=$cpu; fi
+    [ "$mem" -gt "$kb" ] && kb=$mem
+  done
+  echo "$min $kb"
+}
+
+printf '%-10s %-28s %-28s %s\n' services "compose-go load (s CPU, KB)" "transship graph (s CPU, KB)" "ratio"
+for n in 50 500 5000; do
+  f="$work/synth-$n/compose.yaml"
+  mkdir -p "$(dirname "$f")"
+  go run ./scripts/gencompose "$n" >"$f"
+  read -r floor floorkb < <(best "$work/composeload" "$f")
+  read -r ours ourskb < <(best "$work/transship" graph -f "$f")
+  ratio=$(awk -v a="$ours" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-10s %-28s %-28s %s\n' "$n" "$floor $floorkb" "$ours $ourskb" "$ratio"
+done
+
+echo
+go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" ./translate/
