@@ -22,6 +22,5 @@ const (
 	CodeUnsetVar        = "TR102" // a variable is unset and defaults to ""
 	CodeKomposeLabel    = "TR103" // a kompose.* label transship does not honour
 	CodeComposeWarning  = "TR104" // any other warning compose-go prints
-	CodeOutsideProject  = "TR105" // a bind mount or file points outside the project directory
 	CodeKomposeValue    = "TR106" // a kompose.* label with a value transship cannot use
 )

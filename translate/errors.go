@@ -76,6 +76,12 @@ var errRules = []errRule{
 		}
 		return Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
 	}},
+	{regexp.MustCompile(`^decoding failed due to the following error\(s\):$`), nil},
+	{regexp.MustCompile(`^'([^']+)' (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+		// mapstructure's path: services[web].healthcheck.interval
+		path := strings.NewReplacer("[", ".", "]", "").Replace(m[1])
+		return Errorf(CodeValue, ix.src(path), "%s", m[2])
+	}},
 	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) Diagnostic {
 		base := filepath.Base(m[1])
 		src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })
@@ -103,7 +109,7 @@ func mapError(err error, ix *posIndex) Diagnostics {
 		if line == "" {
 			continue
 		}
-		if d := mapLine(line, ix); !seen[d] {
+		if d, ok := mapLine(line, ix); ok && !seen[d] {
 			seen[d] = true
 			ds = append(ds, d)
 		}
@@ -139,10 +145,15 @@ func constructErrors(ix *posIndex, file, body string) Diagnostics {
 	return ds
 }
 
-func mapLine(line string, ix *posIndex) Diagnostic {
+// mapLine maps one line; a rule without a function marks a header line
+// that says nothing by itself.
+func mapLine(line string, ix *posIndex) (Diagnostic, bool) {
 	for _, r := range errRules {
 		if m := r.re.FindStringSubmatch(line); m != nil {
-			return r.fn(ix, m)
+			if r.fn == nil {
+				return Diagnostic{}, false
+			}
+			return r.fn(ix, m), true
 		}
 	}
 	// Unknown wording: point at the first value the message quotes, if a
@@ -153,7 +164,7 @@ func mapLine(line string, ix *posIndex) Diagnostic {
 			src = found
 		}
 	}
-	return Errorf(CodeCompose, src, "%s", hidePaths(line, ix))
+	return Errorf(CodeCompose, src, "%s", hidePaths(line, ix)), true
 }
 
 // hidePaths shortens absolute paths of the project's files in a message to

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -130,7 +132,11 @@ func extValidationDiag(ix *posIndex, path string, err error) Diagnostic {
 	}
 	leaf := mostSpecific(ve)
 	p := path
-	for _, seg := range leaf.InstanceLocation {
+	loc := leaf.InstanceLocation
+	if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
+		loc = append(append([]string{}, loc...), ap.Properties[0]) // name the unknown key itself
+	}
+	for _, seg := range loc {
 		if _, err := strconv.Atoi(seg); err == nil {
 			p += "[" + seg + "]"
 		} else {
@@ -237,21 +243,32 @@ func decodeExpose(raw json.RawMessage) *Expose {
 // volumeExt decodes a top-level volume's labels and x-transship.
 func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (VolumeExt, Diagnostics) {
 	var ext VolumeExt
-	ext.Size = labels["kompose.volume.size"]
+	var diags Diagnostics
+	if v, ok := labels["kompose.volume.size"]; ok {
+		if quantity.MatchString(v) {
+			ext.Size = v
+		} else {
+			diags = append(diags, Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.size"),
+				"label kompose.volume.size: %q is not a size such as 10Gi; the label is ignored", v))
+		}
+	}
 	ext.StorageClass = labels["kompose.volume.storage-class-name"]
 	raw, ok := exts["x-transship"]
 	if !ok {
-		return ext, nil
+		return ext, diags
 	}
 	var r VolumeExt
 	if d := decodeExt(ix, "volumes."+name+".x-transship", "volume", raw, &r); d != nil {
-		return ext, Diagnostics{*d}
+		return ext, append(diags, *d)
 	}
 	set(&ext.Size, r.Size)
 	set(&ext.StorageClass, r.StorageClass)
 	set(&ext.AccessMode, r.AccessMode)
-	return ext, nil
+	return ext, diags
 }
+
+// quantity is the size syntax of the schema's volume size.
+var quantity = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)
 
 // honoured maps the kompose labels transship understands to the field
 // they set. The values are checked like their x-transship counterparts.
@@ -273,7 +290,11 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 	}
 	sort.Strings(keys)
 	src := func(k string) Src {
-		return ix.src("services." + name + ".labels." + k)
+		base := "services." + name + ".labels"
+		if s, ok := ix.valueSrc(base, k+"="+labels[k]); ok {
+			return s // list form
+		}
+		return ix.src(base + "." + k)
 	}
 	for _, k := range keys {
 		v := strings.TrimSpace(labels[k])
@@ -362,6 +383,9 @@ func komposeValue(k, v string, ext *ServiceExt) string {
 		}
 		ext.FSGroup = &n
 	case "kompose.volume.size":
+		if !quantity.MatchString(v) {
+			return fmt.Sprintf("%q is not a size such as 10Gi", v)
+		}
 		ext.VolumeSize = v
 	case "kompose.volume.storage-class-name":
 		ext.VolumeClass = v

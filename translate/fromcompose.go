@@ -19,6 +19,7 @@ func fromProject(p *types.Project, ix *posIndex) (*Graph, Diagnostics) {
 	for _, f := range p.ComposeFiles {
 		g.Files = append(g.Files, c.rel(f))
 	}
+	g.Inputs = c.inputs()
 	c.projectExt(g)
 	c.versionWarnings()
 	for _, name := range p.ServiceNames() {
@@ -63,6 +64,21 @@ func (c *converter) rel(p string) string {
 		return filepath.ToSlash(p)
 	}
 	return filepath.ToSlash(r)
+}
+
+// inputs lists the files read besides the compose files themselves.
+func (c *converter) inputs() []string {
+	main := map[string]bool{}
+	for _, f := range c.p.ComposeFiles {
+		main[f] = true
+	}
+	var out []string
+	for _, f := range c.ix.files {
+		if !main[f] {
+			out = append(out, c.rel(f))
+		}
+	}
+	return sortedCopy(out)
 }
 
 func (c *converter) projectExt(g *Graph) {
@@ -113,10 +129,18 @@ func (c *converter) networks() []*Network {
 	var out []*Network
 	for _, name := range sortedKeys(c.p.Networks) {
 		n := c.p.Networks[name]
-		out = append(out, &Network{
+		net := &Network{
 			Name: name, RealName: n.Name, External: bool(n.External), Internal: n.Internal,
-			Driver: n.Driver, Src: c.ix.src("networks." + name),
-		})
+			Driver: n.Driver, DriverOpts: kvs(n.DriverOpts), Labels: kvs(n.Labels),
+			IPv6: n.EnableIPv6 != nil && *n.EnableIPv6, Attachable: n.Attachable,
+			Src: c.ix.src("networks." + name),
+		}
+		for _, pool := range n.Ipam.Config {
+			if pool != nil && pool.Subnet != "" {
+				net.Subnets = append(net.Subnets, pool.Subnet)
+			}
+		}
+		out = append(out, net)
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 type Graph struct {
 	Name      string     `json:"name"`
 	Files     []string   `json:"files"`              // compose files, in merge order, project-relative
+	Inputs    []string   `json:"inputs,omitempty"`   // other files read: include and extends targets, sorted
 	Profiles  []string   `json:"profiles,omitempty"` // active profiles
 	Namespace string     `json:"namespace,omitempty"`
 	Services  []*Service `json:"services"`
@@ -96,8 +97,8 @@ type Service struct {
 	Global     bool       `json:"global,omitempty"`   // deploy.mode: global
 	Update     *Update    `json:"update,omitempty"`
 	Placement  []string   `json:"placement,omitempty"` // deploy.placement.constraints
-	Resources  Resources  `json:"resources"`
-	Security   Security   `json:"security"`
+	Resources  Resources  `json:"resources,omitzero"`
+	Security   Security   `json:"security,omitzero"`
 	Ulimits    []Ulimit   `json:"ulimits,omitempty"`
 	Sysctls    []KV       `json:"sysctls,omitempty"`
 	Devices    []string   `json:"devices,omitempty"` // "host:container[:perms]"
@@ -108,7 +109,7 @@ type Service struct {
 	StopGrace  *Duration  `json:"stop_grace_period,omitempty"` // nil = runtime default
 	StopSignal string     `json:"stop_signal,omitempty"`
 	Links      []string   `json:"links,omitempty"`
-	Ext        ServiceExt `json:"x-transship"`
+	Ext        ServiceExt `json:"x-transship,omitzero"`
 
 	// Unmodelled lists the keys this service sets that the Graph does not
 	// represent (logging, develop, blkio_config, ...). Targets turn each
@@ -148,8 +149,10 @@ type HostIP struct {
 	IP   string `json:"ip"`
 }
 
-// Port is one container port, published or not. Ranges are expanded by
-// compose-go, so each Port is a single port.
+// Port is one container port, published or not. compose-go expands a
+// range of container ports into one Port each; a range of host ports
+// published for one container port ("8080-8081:80", for replicas) stays
+// one Port whose Published is that range.
 type Port struct {
 	Name        string `json:"name,omitempty"`
 	Target      uint32 `json:"target"`
@@ -297,19 +300,24 @@ type Volume struct {
 	// Users are the services mounting it, sorted; a volume used by more
 	// than one service (or by a replicated one) must be shareable.
 	Users []string  `json:"users,omitempty"`
-	Ext   VolumeExt `json:"x-transship"`
+	Ext   VolumeExt `json:"x-transship,omitzero"`
 	Src   Src       `json:"src"`
 }
 
 // Network is a top-level network.
 type Network struct {
-	Name     string   `json:"name"`
-	RealName string   `json:"real_name"`
-	External bool     `json:"external,omitempty"`
-	Internal bool     `json:"internal,omitempty"`
-	Driver   string   `json:"driver,omitempty"`
-	Members  []string `json:"members,omitempty"` // attached services, sorted
-	Src      Src      `json:"src"`
+	Name       string   `json:"name"`
+	RealName   string   `json:"real_name"`
+	External   bool     `json:"external,omitempty"`
+	Internal   bool     `json:"internal,omitempty"`
+	Driver     string   `json:"driver,omitempty"`
+	DriverOpts []KV     `json:"driver_opts,omitempty"`
+	Labels     []KV     `json:"labels,omitempty"`
+	Subnets    []string `json:"subnets,omitempty"` // ipam.config[].subnet
+	IPv6       bool     `json:"enable_ipv6,omitempty"`
+	Attachable bool     `json:"attachable,omitempty"`
+	Members    []string `json:"members,omitempty"` // attached services, sorted
+	Src        Src      `json:"src"`
 }
 
 // Secret is a top-level secret. File secrets keep the project-relative

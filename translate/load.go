@@ -65,6 +65,7 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 			return nil, Diagnostics{*d}
 		}
 	}
+	ix.inheritExtends(ix.allExtends())
 	hook.ix = ix
 	// compose-go caps YAML node visits at 100,000 against alias bombs,
 	// which a plain 5,000-service file exceeds. A cap proportional to the
@@ -79,7 +80,7 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 	if err != nil {
 		return nil, mapError(err, ix)
 	}
-	if d := checkProfiles(project, opts.Profiles); d != nil {
+	if d := checkProfiles(project, askedProfiles(opts)); d != nil {
 		return nil, Diagnostics{*d}
 	}
 	g, diags := fromProject(project, ix)
@@ -156,7 +157,21 @@ func (ix *posIndex) addPath(file string) *Diagnostic {
 			ix.addPath(inc)
 		}
 	}
+	for _, r := range ix.extendsRefs(abs) {
+		if _, err := os.Stat(r.baseFile); err == nil && r.baseFile != abs {
+			ix.addPath(r.baseFile)
+		}
+	}
 	return nil
+}
+
+// allExtends gathers the extends references of every indexed file.
+func (ix *posIndex) allExtends() []extendsRef {
+	var refs []extendsRef
+	for _, f := range ix.files {
+		refs = append(refs, ix.extendsRefs(f)...)
+	}
+	return refs
 }
 
 func unwrapPathError(err error) string {
@@ -164,6 +179,20 @@ func unwrapPathError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// askedProfiles are --profile, or else COMPOSE_PROFILES, as compose-go
+// applies them.
+func askedProfiles(opts Options) []string {
+	if len(opts.Profiles) > 0 {
+		return opts.Profiles
+	}
+	for _, kv := range opts.Env {
+		if v, ok := strings.CutPrefix(kv, "COMPOSE_PROFILES="); ok {
+			return strings.Split(v, ",")
+		}
+	}
+	return nil
 }
 
 // checkProfiles refuses a --profile that no service declares: a typo would
@@ -178,7 +207,7 @@ func checkProfiles(p *types.Project, asked []string) *Diagnostic {
 		}
 	}
 	for _, a := range asked {
-		if a == "*" || a == "" || known[a] {
+		if a = strings.TrimSpace(a); a == "*" || a == "" || known[a] {
 			continue
 		}
 		names := make([]string, 0, len(known))

@@ -24,7 +24,8 @@ import (
 // from the merged index.
 type posIndex struct {
 	m       map[string]Pos
-	byValue map[string]string     // "services.web.networks=front" -> "services.web.networks[1]"
+	byValue map[string]Src        // "services.web.networks=front" -> where that entry is written
+	raw     map[string]string     // the written value of volumes entries and their source: keys
 	files   []string              // absolute paths, in the order they were indexed
 	docs    map[string]*yaml.Node // parsed roots, for searches when an error names a value
 	// relTo, once set, makes positions handed out relative to the project
@@ -37,7 +38,7 @@ type posIndex struct {
 }
 
 func newPosIndex() *posIndex {
-	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]string{}, docs: map[string]*yaml.Node{}, budget: 2_000_000}
+	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}, budget: 2_000_000}
 }
 
 // addFile indexes one file. A YAML syntax error comes back as a Diagnostic
@@ -129,6 +130,9 @@ func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth i
 				p = path + "." + k.Value
 			}
 			ix.m[p] = Pos{File: file, Line: k.Line, Col: k.Column}
+			if k.Value == "source" && v.Kind == yaml.ScalarNode && strings.Contains(path, ".volumes[") {
+				ix.raw[p] = v.Value
+			}
 			ix.walk(file, v, p, depth+1)
 		}
 	case yaml.SequenceNode:
@@ -139,7 +143,10 @@ func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth i
 			if c.Kind == yaml.ScalarNode {
 				// Also by value, so a list of names (networks, depends_on,
 				// secrets) can be searched after merging reordered it.
-				ix.byValue[path+"="+c.Value] = p
+				ix.byValue[path+"="+c.Value] = Src{Pos: pos, Path: p}
+				if strings.HasSuffix(path, ".volumes") {
+					ix.raw[p] = c.Value
+				}
 			}
 			ix.walk(file, c, p, depth+1)
 		}
@@ -174,6 +181,13 @@ func (ix *posIndex) lookup(path string) Pos {
 func (ix *posIndex) has(path string) bool {
 	_, ok := ix.m[path]
 	return ok
+}
+
+// valueSrc finds the list entry of base written as value.
+func (ix *posIndex) valueSrc(base, value string) (Src, bool) {
+	src, ok := ix.byValue[base+"="+value]
+	src.Pos = ix.rel(src.Pos)
+	return src, ok
 }
 
 // src is the Src of path.

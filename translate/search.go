@@ -68,23 +68,30 @@ func (ix *posIndex) findVariable(name string) (Src, bool) {
 	})
 }
 
+// referencesVar reports whether s uses name in a form that warns when the
+// variable is unset: $name or ${name} (or ${name:?...}), not an escaped
+// $$name, nor ${name:-default} and the other forms with a fallback.
 func referencesVar(s, name string) bool {
-	for i := strings.IndexByte(s, '$'); i >= 0 && i+1 < len(s); {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '$' {
+			i++ // $$ is a literal dollar
+			continue
+		}
 		rest := s[i+1:]
-		if strings.HasPrefix(rest, "{") {
+		braced := strings.HasPrefix(rest, "{")
+		if braced {
 			rest = rest[1:]
 		}
-		if strings.HasPrefix(rest, name) {
-			end := len(name)
-			if end == len(rest) || !isVarChar(rest[end]) {
-				return true
-			}
+		if !strings.HasPrefix(rest, name) || len(rest) > len(name) && isVarChar(rest[len(name)]) {
+			continue
 		}
-		j := strings.IndexByte(s[i+1:], '$')
-		if j < 0 {
-			break
+		after := rest[len(name):]
+		if !braced || strings.HasPrefix(after, "}") || strings.HasPrefix(after, ":?") || strings.HasPrefix(after, "?") {
+			return true
 		}
-		i += j + 1
 	}
 	return false
 }

@@ -134,10 +134,32 @@ func (c *converter) ports(base string, ps []types.ServicePortConfig) []Port {
 		out = append(out, Port{
 			Name: p.Name, Target: p.Target, Published: p.Published, HostIP: p.HostIP,
 			Protocol: proto, AppProtocol: p.AppProtocol, Mode: p.Mode,
-			Src: c.itemSrc(base, i),
+			Src: c.portSrc(base, i, p),
 		})
 	}
 	return out
+}
+
+// portSrc finds the entry a port came from by the short forms that write
+// it, so ports merged from several files keep their own file; long-syntax
+// and range entries fall back to the index.
+func (c *converter) portSrc(base string, i int, p types.ServicePortConfig) Src {
+	t := strconv.FormatUint(uint64(p.Target), 10)
+	forms := []string{t}
+	if p.Published != "" {
+		forms = append(forms, p.Published+":"+t)
+		if p.HostIP != "" {
+			forms = append(forms, p.HostIP+":"+p.Published+":"+t)
+		}
+	}
+	for _, f := range forms {
+		for _, suffix := range []string{"", "/" + p.Protocol} {
+			if src, ok := c.ix.valueSrc(base, f+suffix); ok {
+				return src
+			}
+		}
+	}
+	return c.itemSrc(base, i)
 }
 
 // itemSrc is the source of the i-th entry of a list, or of the list when
@@ -192,10 +214,23 @@ func (c *converter) refSrc(base, name string) Src {
 	if p := base + "." + name; c.ix.has(p) {
 		return c.ix.src(p)
 	}
-	if p, ok := c.ix.byValue[base+"="+name]; ok {
-		return c.ix.src(p)
+	if src, ok := c.ix.valueSrc(base, name); ok {
+		return src
 	}
 	return c.ix.src(base)
+}
+
+// listSrc finds a secrets:/configs: entry: the i-th when it is written in
+// the long syntax (a mapping), else by name in the short syntax.
+func (c *converter) listSrc(base, name string, i int) Src {
+	item := base + "[" + strconv.Itoa(i) + "]"
+	if c.ix.has(item + ".source") {
+		return c.ix.src(item)
+	}
+	if src, ok := c.ix.valueSrc(base, name); ok {
+		return src
+	}
+	return c.itemSrc(base, i)
 }
 
 func (c *converter) deps(base string, deps types.DependsOnConfig) []DepEdge {
@@ -245,7 +280,7 @@ func (c *converter) deploy(out *Service, s types.ServiceConfig) {
 		out.Replicas = &n
 	}
 	r := &out.Resources
-	r.CPULimit, r.MemLimit, r.MemReserve = float64(s.CPUS), int64(s.MemLimit), int64(s.MemReservation)
+	r.CPULimit, r.MemLimit, r.MemReserve = cpus(s.CPUS), int64(s.MemLimit), int64(s.MemReservation)
 	r.PidsLimit = s.PidsLimit
 	for i, g := range s.Gpus {
 		r.GPUs = append(r.GPUs, gpu(g, c.itemSrc("services."+s.Name+".gpus", i)))
@@ -271,12 +306,12 @@ func (c *converter) deploy(out *Service, s types.ServiceConfig) {
 
 func (c *converter) resources(r *Resources, svc string, res types.Resources) {
 	if l := res.Limits; l != nil {
-		setNonZero(&r.CPULimit, float64(l.NanoCPUs))
+		setNonZero(&r.CPULimit, cpus(float32(l.NanoCPUs)))
 		setNonZero(&r.MemLimit, int64(l.MemoryBytes))
 		setNonZero(&r.PidsLimit, l.Pids)
 	}
 	if rv := res.Reservations; rv != nil {
-		setNonZero(&r.CPUReserve, float64(rv.NanoCPUs))
+		setNonZero(&r.CPUReserve, cpus(float32(rv.NanoCPUs)))
 		setNonZero(&r.MemReserve, int64(rv.MemoryBytes))
 		base := "services." + svc + ".deploy.resources.reservations.devices"
 		for i, dev := range rv.Devices {
@@ -290,6 +325,13 @@ func (c *converter) resources(r *Resources, svc string, res types.Resources) {
 			}
 		}
 	}
+}
+
+// cpus widens compose-go's float32 CPU count without its binary noise:
+// 0.1 stays 0.1, not 0.10000000149011612.
+func cpus(f float32) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	return v
 }
 
 func setNonZero[T int64 | float64](dst *T, v T) {
@@ -383,11 +425,11 @@ func (c *converter) mounts(base string, s types.ServiceConfig) []Mount {
 	for i, t := range s.Tmpfs {
 		out = append(out, tmpfsMount(t, c.itemSrc(base+".tmpfs", i)))
 	}
-	for _, sec := range s.Secrets {
-		out = append(out, fileMount(MountSecret, types.FileReferenceConfig(sec), "/run/secrets/", c.refSrc(base+".secrets", sec.Source)))
+	for i, sec := range s.Secrets {
+		out = append(out, fileMount(MountSecret, types.FileReferenceConfig(sec), "/run/secrets/", c.listSrc(base+".secrets", sec.Source, i)))
 	}
-	for _, cfg := range s.Configs {
-		out = append(out, fileMount(MountConfig, types.FileReferenceConfig(cfg), "/", c.refSrc(base+".configs", cfg.Source)))
+	for i, cfg := range s.Configs {
+		out = append(out, fileMount(MountConfig, types.FileReferenceConfig(cfg), "/", c.listSrc(base+".configs", cfg.Source, i)))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Target < out[j].Target })
 	return out
@@ -397,7 +439,7 @@ func (c *converter) volumeMount(v types.ServiceVolumeConfig, src Src) Mount {
 	m := Mount{Target: v.Target, ReadOnly: v.ReadOnly, Src: src}
 	switch v.Type {
 	case types.VolumeTypeBind:
-		m.Kind, m.Source, m.SourceKind = MountBind, c.rel(v.Source), statKind(v.Source)
+		m.Kind, m.Source, m.SourceKind = MountBind, c.bindSource(v.Source, src.Path), statKind(v.Source)
 	case types.VolumeTypeVolume:
 		m.Kind, m.Source = MountVolume, v.Source
 		if v.Volume != nil {
@@ -418,6 +460,23 @@ func (c *converter) volumeMount(v types.ServiceVolumeConfig, src Src) Mount {
 		m.Kind, m.Source = MountOther, v.Type+":"+v.Source
 	}
 	return m
+}
+
+// bindSource keeps a bind source the user wrote absolute (or from ~)
+// as written, and makes one written relative project-relative: compose-go
+// has made both absolute, and only the written form tells them apart.
+func (c *converter) bindSource(resolved, path string) string {
+	written, ok := c.ix.raw[path+".source"]
+	if !ok {
+		written, _, _ = strings.Cut(c.ix.raw[path], ":")
+	}
+	switch {
+	case strings.HasPrefix(written, "/"):
+		return resolved
+	case strings.HasPrefix(written, "~"):
+		return written
+	}
+	return c.rel(resolved)
 }
 
 // tmpfsMount reads the short tmpfs syntax "/path:size=64m,mode=1777".
