@@ -1,0 +1,40 @@
+# transship: `make test` is what CI runs (.ci/run calls it with CI=true).
+GO ?= go
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+EXAMPLE ?= web-db-cache
+
+.PHONY: build run test golden lint bench fuzz clean
+
+build:
+	$(GO) build -o bin/transship ./cmd/transship
+
+# Convert a shipped example: the README's first command.
+run:
+	$(GO) run ./cmd/transship convert --to graph -f examples/$(EXAMPLE)/compose.yaml -o out/$(EXAMPLE)/graph
+
+# Every test; the corpus sweep runs verbosely so its counts are printed.
+test:
+	$(GO) test -skip '^TestCorpus$$' ./...
+	$(GO) test -count=1 -run '^TestCorpus$$' -v ./translate/ 2>&1 | grep -E '^(corpus:|--- |ok |FAIL|panic)'
+
+# Rewrite the goldens from the current code; review `git diff golden/`.
+golden:
+	TRANSSHIP_UPDATE=1 $(GO) test -count=1 ./golden/
+
+# gofmt, vet, and the architecture rule: translate/ imports no k8s.io and
+# no target package.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@bad=$$($(GO) list -deps ./translate/... | grep -E '^k8s\.io/|^github\.com/transship/transship/(targets|cmd)' || true); \
+	  if [ -n "$$bad" ]; then echo "translate/ must not import:"; echo "$$bad"; exit 1; fi
+
+bench:
+	./scripts/bench.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $${FUZZTIME:-60s} ./translate/
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/schema"
+)
+
+// runGraph prints the Graph as JSON: `convert --to graph -o -`.
+func runGraph(e *env, args []string) int {
+	var f convertFlags
+	fs := pflag.NewFlagSet("graph", pflag.ContinueOnError)
+	f.register(fs)
+	if st, ok := parse(e, fs, help(fs), args); !ok {
+		return st
+	}
+	if st, ok := noArgs(e, fs); !ok {
+		return st
+	}
+	if err := f.validate(); err != nil {
+		return usageError(e, fs, "%v", err)
+	}
+	f.out = "-"
+	return f.run(e, "graph")
+}
+
+func runTargets(e *env, args []string) int {
+	fs := pflag.NewFlagSet("targets", pflag.ContinueOnError)
+	if st, ok := parse(e, fs, help(fs), args); !ok {
+		return st
+	}
+	if st, ok := noArgs(e, fs); !ok {
+		return st
+	}
+	fmt.Fprintln(e.stdout, "Targets (convert --to NAME):")
+	for _, t := range targetList {
+		name := t.name
+		if len(t.aliases) > 0 {
+			name += " (" + strings.Join(t.aliases, ", ") + ")"
+		}
+		fmt.Fprintf(e.stdout, "  %-22s %s\n", name, t.about)
+	}
+	return exitOK
+}
+
+// schemas are the JSON Schemas `transship schema NAME` prints.
+var schemas = map[string][]byte{"x-transship": schema.XTransship}
+
+func runSchema(e *env, args []string) int {
+	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
+	if st, ok := parse(e, fs, help(fs), args); !ok {
+		return st
+	}
+	name := "x-transship"
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		name = fs.Arg(0)
+	default:
+		return usageError(e, fs, "expected at most one schema name")
+	}
+	s, ok := schemas[name]
+	if !ok {
+		return usageError(e, fs, "unknown schema %q (known: x-transship)", name)
+	}
+	e.stdout.Write(s)
+	return exitOK
+}
+
+func runVersion(e *env, args []string) int {
+	fs := pflag.NewFlagSet("version", pflag.ContinueOnError)
+	if st, ok := parse(e, fs, help(fs), args); !ok {
+		return st
+	}
+	version, goVersion := "(devel)", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		goVersion = bi.GoVersion
+	}
+	fmt.Fprintf(e.stdout, "transship %s %s\n", version, goVersion)
+	return exitOK
+}

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/cmd/output"
+	"github.com/transship/transship/targets"
+	graphtarget "github.com/transship/transship/targets/graph"
+	"github.com/transship/transship/translate"
+)
+
+// targetInfo describes one output of `convert --to`.
+type targetInfo struct {
+	name    string
+	aliases []string
+	about   string
+}
+
+// targetList is what `transship targets` prints, in this order.
+var targetList = []targetInfo{
+	{name: "graph", about: "the intermediate graph as JSON (for debugging and bug reports)"},
+}
+
+// canonicalTarget resolves a name or alias.
+func canonicalTarget(name string) (string, bool) {
+	for _, t := range targetList {
+		if t.name == name {
+			return t.name, true
+		}
+		for _, a := range t.aliases {
+			if a == name {
+				return t.name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// emit is the one switch over targets: each target is a pure function of
+// the Graph and its options.
+func emit(target string, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+	switch target {
+	case "graph":
+		return graphtarget.Emit(g, graphtarget.Options{})
+	default:
+		panic("emit: target not in targetList: " + target) // canonicalTarget guards every call
+	}
+}
+
+type convertFlags struct {
+	loadFlags
+	to    string
+	out   string
+	check bool
+	force bool
+}
+
+func runConvert(e *env, args []string) int {
+	var f convertFlags
+	fs := pflag.NewFlagSet("convert", pflag.ContinueOnError)
+	f.register(fs)
+	fs.StringVarP(&f.to, "to", "t", "", "target to generate (list them with: transship targets)")
+	fs.StringVarP(&f.out, "output", "o", "", "output directory, or - for standard output (default: out/<target>)")
+	fs.BoolVar(&f.check, "check", false, "write nothing; exit 1 with a diff if the output directory differs from what would be written")
+	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
+	if st, ok := parse(e, fs, help(fs), args); !ok {
+		return st
+	}
+	if st, ok := noArgs(e, fs); !ok {
+		return st
+	}
+	if err := f.validate(); err != nil {
+		return usageError(e, fs, "%v", err)
+	}
+	if f.to == "" {
+		return usageError(e, fs, "--to is required (one of: %s)", targetNames())
+	}
+	target, ok := canonicalTarget(f.to)
+	if !ok {
+		return usageError(e, fs, "unknown target %q (one of: %s)", f.to, targetNames())
+	}
+	if f.check && f.out == "-" {
+		return usageError(e, fs, "--check compares with a directory; it cannot be used with -o -")
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", target)
+	}
+	return f.run(e, target)
+}
+
+func (f *convertFlags) run(e *env, target string) int {
+	g, ds := f.load(e)
+	if g == nil {
+		f.report(e, ds)
+		return exitError
+	}
+	files, tds := emit(target, g)
+	if f.report(e, append(ds, tds...)) {
+		return exitError
+	}
+	return f.write(e, files)
+}
+
+func (f *convertFlags) write(e *env, files []targets.File) int {
+	switch {
+	case f.out == "-":
+		if err := output.Stream(e.stdout, files); err != nil {
+			printErr(e, err)
+			return exitError
+		}
+	case f.check:
+		diff, err := output.Check(f.out, files)
+		if err != nil {
+			printErr(e, err)
+			return exitError
+		}
+		if diff != "" {
+			fmt.Fprint(e.stdout, diff)
+			fmt.Fprintf(e.stderr, "transship: %s is out of date; run the same command without --check to update it\n", f.out)
+			return exitError
+		}
+	default:
+		if err := output.Write(f.out, files, output.Options{Force: f.force}); err != nil {
+			printErr(e, err)
+			return exitError
+		}
+	}
+	return exitOK
+}
+
+// printErr prints an error of the writer, one "transship:" line per
+// problem (the writer joins all conflicts it finds).
+func printErr(e *env, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(e.stderr, "transship: %s\n", line)
+	}
+}
+
+func targetNames() string {
+	s := ""
+	for i, t := range targetList {
+		if i > 0 {
+			s += ", "
+		}
+		s += t.name
+	}
+	return s
+}

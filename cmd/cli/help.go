@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const mainHelp = `transship turns docker-compose projects into what runs elsewhere.
+
+Usage:
+  transship <command> [flags]
+
+Commands:
+  convert   generate a target's files from a compose project
+  graph     print the project as transship understands it (JSON)
+  targets   list the targets convert can generate
+  schema    print the JSON Schema of the x-transship extension
+  version   print transship's version
+  help      show help for a command
+
+Examples:
+  transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
+  transship graph -f compose.yaml -f compose.prod.yaml --profile debug
+
+Exit status: 0 success, 1 errors in the input or output (or --check found
+a difference), 2 a wrong command line.
+Run 'transship <command> --help' for a command's flags.
+`
+
+// intros hold each command's usage line, description and examples; the
+// flags are listed from the FlagSet itself so help cannot drift from code.
+var intros = map[string][2]string{
+	"convert": {`Generate a target's files from a compose project.
+
+Usage:
+  transship convert --to TARGET [-f FILE]... [-o DIR|-] [flags]
+
+The compose project is read exactly as 'docker compose config' reads it:
+files are discovered or merged in order, .env and --env-file feed
+interpolation, profiles select services. Files are written atomically, and
+a manifest (.transship-manifest) records what transship wrote: files it
+did not write are never overwritten or deleted without --force.
+`, `
+Examples:
+  # convert a shipped example to the graph target
+  transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
+  # merge an override file and stream the result
+  transship convert --to graph -f compose.yaml -f compose.prod.yaml -o -
+  # in CI: fail when the committed output is stale, showing the diff
+  transship convert --to graph -o deploy/graph --check
+`},
+	"graph": {`Print the compose project as transship's graph, in JSON.
+
+Usage:
+  transship graph [-f FILE]... [flags]
+
+Same as 'transship convert --to graph -o -'. The graph holds services,
+volumes, networks, secrets and configs with the edges between them and the
+file, line and column each came from.
+`, `
+Examples:
+  transship graph -f examples/healthcheck-chain/compose.yaml
+  COMPOSE_PROFILES=debug transship graph --diagnostics json
+`},
+	"targets": {`List the targets 'transship convert --to' can generate.
+
+Usage:
+  transship targets
+`, `
+Example:
+  transship targets
+`},
+	"schema": {`Print a JSON Schema of what transship adds to compose.
+
+Usage:
+  transship schema [x-transship]
+`, `
+Example:
+  transship schema x-transship > x-transship.schema.json
+`},
+	"version": {`Print transship's version.
+
+Usage:
+  transship version
+`, `
+Example:
+  transship version
+`},
+}
+
+// help renders a command's help from its intro and its FlagSet.
+func help(fs *pflag.FlagSet) string {
+	in := intros[fs.Name()]
+	var b strings.Builder
+	b.WriteString(in[0])
+	if fs.HasFlags() {
+		b.WriteString("\nFlags:\n")
+		b.WriteString(fs.FlagUsages())
+	}
+	b.WriteString(in[1])
+	return b.String()
+}

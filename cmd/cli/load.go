@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/translate"
+)
+
+// loadFlags are the flags that say which compose project to read; they
+// mean what they mean to `docker compose`.
+type loadFlags struct {
+	opts        translate.Options
+	diagnostics string // text or json
+	strict      bool
+}
+
+func (l *loadFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&l.opts.Files, "file", "f", nil, "compose file (repeat to merge in order; default: COMPOSE_FILE, then compose.yaml etc. in this directory or a parent)")
+	fs.StringVarP(&l.opts.ProjectName, "project-name", "p", "", "project name (default: COMPOSE_PROJECT_NAME, the top-level name:, or the directory name)")
+	fs.StringVar(&l.opts.ProjectDir, "project-directory", "", "project directory (default: the first compose file's directory)")
+	fs.StringArrayVar(&l.opts.Profiles, "profile", nil, "activate a profile (repeatable; default: COMPOSE_PROFILES)")
+	fs.StringArrayVar(&l.opts.EnvFiles, "env-file", nil, "variables for interpolation (repeatable; default: .env in the project directory)")
+	fs.StringVar(&l.diagnostics, "diagnostics", "text", "how to print errors and warnings: text or json")
+	fs.BoolVar(&l.strict, "strict", false, "treat warnings as errors")
+}
+
+func (l *loadFlags) validate() error {
+	if l.diagnostics != "text" && l.diagnostics != "json" {
+		return fmt.Errorf("--diagnostics must be text or json, not %q", l.diagnostics)
+	}
+	return nil
+}
+
+// load reads the project and prints its diagnostics. It returns nil when
+// the run must stop with exitError.
+func (l *loadFlags) load(e *env) (*translate.Graph, translate.Diagnostics) {
+	l.opts.Env = e.environ
+	return translate.Load(context.Background(), l.opts)
+}
+
+// report prints diagnostics on stderr and tells whether they stop the run
+// (an error, or any warning under --strict).
+func (l *loadFlags) report(e *env, ds translate.Diagnostics) (stop bool) {
+	if l.strict {
+		for i := range ds {
+			if ds[i].Severity == translate.Warning {
+				ds[i].Severity = translate.Error
+			}
+		}
+	}
+	ds.Sort()
+	if l.diagnostics == "json" {
+		if len(ds) > 0 || ds.HasErrors() {
+			_ = ds.WriteJSON(e.stderr, e.cwd)
+		}
+	} else {
+		_ = ds.WriteText(e.stderr, e.cwd)
+	}
+	return ds.HasErrors()
+}

@@ -1,0 +1,20 @@
+// Command transship converts docker-compose projects into Kubernetes
+// manifests, batch jobs and cloud-init user-data. See README.md.
+package main
+
+import (
+	"os"
+	"runtime/debug"
+
+	"github.com/transship/transship/cmd/cli"
+)
+
+func main() {
+	// transship is a short-lived process that allocates a lot while
+	// compose-go loads a project and frees nothing worth collecting before
+	// it exits: collecting less often saves a fifth of its CPU on large
+	// files (see `make bench`). A soft memory limit keeps huge inputs safe.
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(2 << 30)
+	os.Exit(cli.Run(os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,2 @@
+DROP SCHEMA api CASCADE;
+DROP ROLE web_anon;
