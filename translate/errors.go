@@ -186,11 +186,9 @@ func schemaError(ix *posIndex, m []string) Diagnostic {
 	switch {
 	case msg == "false schema" || strings.HasPrefix(msg, "additional properties"):
 		if strings.HasPrefix(msg, "additional properties") {
-			// the reported location is the parent; name the key itself
-			if k := quoted(msg); k != "" {
-				src.Path = joinPath(path, k)
-				src.Pos = ix.lookupIn(m[1], src.Path)
-			}
+			// The reported location is the parent; name the key itself,
+			// the first one written (the message lists them in map order).
+			src = firstWritten(ix, m[1], path, quotedAll(msg))
 		}
 		key := src.Path[strings.LastIndexAny(src.Path, ".")+1:]
 		if path == "" && !ix.has("services") {
@@ -202,6 +200,34 @@ func schemaError(ix *posIndex, m []string) Diagnostic {
 		return Errorf(CodeType, src, "%s", msg)
 	default:
 		return Errorf(CodeValue, src, "%s", msg)
+	}
+}
+
+// firstWritten is the Src of the key under path written first in the
+// files, among keys.
+func firstWritten(ix *posIndex, file, path string, keys []string) Src {
+	var best Src
+	for _, k := range keys {
+		p := joinPath(path, k)
+		pos := ix.lookupIn(file, p)
+		if best.Path == "" || pos.File == best.Pos.File && (pos.Line < best.Pos.Line || pos.Line == best.Pos.Line && pos.Col < best.Pos.Col) {
+			best = Src{Pos: pos, Path: p}
+		}
+	}
+	return best
+}
+
+// quotedAll lists the '...'-quoted words of s.
+func quotedAll(s string) []string {
+	var out []string
+	for {
+		q := quoted(s)
+		if q == "" {
+			return out
+		}
+		out = append(out, q)
+		i := strings.Index(s, q)
+		s = s[i+len(q)+1:]
 	}
 }
 

@@ -71,8 +71,10 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 	// which a plain 5,000-service file exceeds. A cap proportional to the
 	// input keeps the protection (aliases expand exponentially) and lets
 	// large real files load.
+	// The consistency check runs in checkConsistency instead (see there).
 	if err := cli.WithLoadOptions(func(lo *loader.Options) {
 		lo.MaxNodeVisits = max(100_000, 2*ix.bytes)
+		lo.SkipConsistencyCheck = true
 	})(po); err != nil {
 		return nil, Diagnostics{optionsError(err)}
 	}
@@ -82,6 +84,9 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 	}
 	if d := checkProfiles(project, askedProfiles(opts)); d != nil {
 		return nil, Diagnostics{*d}
+	}
+	if ds := checkConsistency(project, ix); len(ds) > 0 {
+		return nil, ds
 	}
 	g, diags := fromProject(project, ix)
 	// The Graph keeps project-relative positions; diagnostics go back to

@@ -106,7 +106,7 @@ func TestLoadErrorPositions(t *testing.T) {
 		{
 			name:  "undefined volume, long syntax",
 			files: map[string]string{"compose.yaml": base + "    volumes:\n      - type: volume\n        source: missing\n        target: /data\n"},
-			code:  CodeUndefined, file: "compose.yaml", line: 6, col: 17, path: "services.a.volumes[0].source",
+			code:  CodeUndefined, file: "compose.yaml", line: 6, col: 9, path: "services.a.volumes[0].source",
 			msgParts: []string{`"missing"`},
 		},
 		{

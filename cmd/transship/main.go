@@ -14,7 +14,9 @@ func main() {
 	// compose-go loads a project and frees nothing worth collecting before
 	// it exits: collecting less often saves a fifth of its CPU on large
 	// files (see `make bench`). A soft memory limit keeps huge inputs safe.
-	debug.SetGCPercent(400)
+	if os.Getenv("GOGC") == "" { // a user's GOGC still wins
+		debug.SetGCPercent(300)
+	}
 	debug.SetMemoryLimit(2 << 30)
 	os.Exit(cli.Run(os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
 }
