@@ -117,7 +117,9 @@ func relFile(base, file string) string {
 	if base == "" || file == "" || !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
-	if r, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(r, "..") {
+	// Relative to base, or to a near relative of it (../shared/x), as a
+	// user would type it; far-away files keep their absolute path.
+	if r, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(r, "../../../") {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(file)

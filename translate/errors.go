@@ -114,7 +114,7 @@ func mapError(err error, ix *posIndex) Diagnostics {
 			ds = append(ds, d)
 		}
 	}
-	return ds
+	return firstUseOnly(ds)
 }
 
 // constructErr is the YAML library's report of values it could not build
@@ -143,6 +143,25 @@ func constructErrors(ix *posIndex, file, body string) Diagnostics {
 		ds = append(ds, Errorf(CodeYAML, src, "invalid YAML: %s", m[2]))
 	}
 	return ds
+}
+
+// firstUseOnly keeps one TR006 per missing variable, at its first use in
+// the files: the variable is one problem however often it is used, and
+// compose-go lists the uses in map order.
+func firstUseOnly(ds Diagnostics) Diagnostics {
+	ds.Sort()
+	seen := map[string]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		if d.Code == CodeRequiredVar {
+			if seen[d.Message] {
+				continue
+			}
+			seen[d.Message] = true
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // mapLine maps one line; a rule without a function marks a header line

@@ -67,12 +67,12 @@ func Run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 
 // parse parses a command's flags. It returns a status and false when the
 // command should stop: after --help (0) or on a usage error (2).
-func parse(e *env, fs *pflag.FlagSet, help string, args []string) (int, bool) {
+func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprint(e.stdout, help)
+		fmt.Fprint(e.stdout, help(fs))
 		return exitOK, false
 	}
 	if err != nil {
@@ -87,7 +87,11 @@ func usageError(e *env, fs *pflag.FlagSet, format string, args ...any) int {
 	return exitUsage
 }
 
-func noArgs(e *env, fs *pflag.FlagSet) (int, bool) {
+// parseNoArgs is parse for commands that take flags only.
+func parseNoArgs(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
+	if st, ok := parse(e, fs, args); !ok {
+		return st, false
+	}
 	if fs.NArg() > 0 {
 		return usageError(e, fs, "unexpected argument %q", strings.Join(fs.Args(), " ")), false
 	}

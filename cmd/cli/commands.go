@@ -15,14 +15,8 @@ func runGraph(e *env, args []string) int {
 	var f convertFlags
 	fs := pflag.NewFlagSet("graph", pflag.ContinueOnError)
 	f.register(fs)
-	if st, ok := parse(e, fs, help(fs), args); !ok {
+	if st, ok := f.parse(e, fs, args); !ok {
 		return st
-	}
-	if st, ok := noArgs(e, fs); !ok {
-		return st
-	}
-	if err := f.validate(); err != nil {
-		return usageError(e, fs, "%v", err)
 	}
 	f.out = "-"
 	return f.run(e, "graph")
@@ -30,10 +24,7 @@ func runGraph(e *env, args []string) int {
 
 func runTargets(e *env, args []string) int {
 	fs := pflag.NewFlagSet("targets", pflag.ContinueOnError)
-	if st, ok := parse(e, fs, help(fs), args); !ok {
-		return st
-	}
-	if st, ok := noArgs(e, fs); !ok {
+	if st, ok := parseNoArgs(e, fs, args); !ok {
 		return st
 	}
 	fmt.Fprintln(e.stdout, "Targets (convert --to NAME):")
@@ -52,7 +43,7 @@ var schemas = map[string][]byte{"x-transship": schema.XTransship}
 
 func runSchema(e *env, args []string) int {
 	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
-	if st, ok := parse(e, fs, help(fs), args); !ok {
+	if st, ok := parse(e, fs, args); !ok {
 		return st
 	}
 	name := "x-transship"
@@ -73,7 +64,7 @@ func runSchema(e *env, args []string) int {
 
 func runVersion(e *env, args []string) int {
 	fs := pflag.NewFlagSet("version", pflag.ContinueOnError)
-	if st, ok := parse(e, fs, help(fs), args); !ok {
+	if st, ok := parseNoArgs(e, fs, args); !ok {
 		return st
 	}
 	version, goVersion := "(devel)", ""

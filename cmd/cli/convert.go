@@ -46,8 +46,8 @@ func emit(target string, g *translate.Graph) ([]targets.File, translate.Diagnost
 	switch target {
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
-	default:
-		panic("emit: target not in targetList: " + target) // canonicalTarget guards every call
+	default: // canonicalTarget guards every call; this is a bug in the CLI
+		return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI001", Message: "internal: target " + target + " has no emitter"}}
 	}
 }
 
@@ -67,14 +67,8 @@ func runConvert(e *env, args []string) int {
 	fs.StringVarP(&f.out, "output", "o", "", "output directory, or - for standard output (default: out/<target>)")
 	fs.BoolVar(&f.check, "check", false, "write nothing; exit 1 with a diff if the output directory differs from what would be written")
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
-	if st, ok := parse(e, fs, help(fs), args); !ok {
+	if st, ok := f.parse(e, fs, args); !ok {
 		return st
-	}
-	if st, ok := noArgs(e, fs); !ok {
-		return st
-	}
-	if err := f.validate(); err != nil {
-		return usageError(e, fs, "%v", err)
 	}
 	if f.to == "" {
 		return usageError(e, fs, "--to is required (one of: %s)", targetNames())

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/pflag"
 
@@ -27,11 +26,15 @@ func (l *loadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&l.strict, "strict", false, "treat warnings as errors")
 }
 
-func (l *loadFlags) validate() error {
-	if l.diagnostics != "text" && l.diagnostics != "json" {
-		return fmt.Errorf("--diagnostics must be text or json, not %q", l.diagnostics)
+// parse parses a loading command's flags and checks them.
+func (l *loadFlags) parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
+	if st, ok := parseNoArgs(e, fs, args); !ok {
+		return st, false
 	}
-	return nil
+	if l.diagnostics != "text" && l.diagnostics != "json" {
+		return usageError(e, fs, "--diagnostics must be text or json, not %q", l.diagnostics), false
+	}
+	return 0, true
 }
 
 // load reads the project and prints its diagnostics. It returns nil when
