@@ -119,7 +119,7 @@ func relFile(base, file string) string {
 	}
 	// Relative to base, or to a near relative of it (../shared/x), as a
 	// user would type it; far-away files keep their absolute path.
-	if r, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(r, "../../../") {
+	if r, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(r, "../../") {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(file)

@@ -210,6 +210,9 @@ func schemaError(ix *posIndex, m []string) Diagnostic {
 			src = firstWritten(ix, m[1], path, quotedAll(msg))
 		}
 		key := src.Path[strings.LastIndexAny(src.Path, ".")+1:]
+		if s := suggestKey(parentPath(src.Path), key); s != "" {
+			return Errorf(CodeUnknownKey, src, "unknown key %q (did you mean %q?)", key, s)
+		}
 		if path == "" && !ix.has("services") {
 			return Errorf(CodeUnknownKey, src, "unknown top-level key %q: this looks like a compose v1 file; put services under a top-level services: key", key)
 		}
