@@ -29,6 +29,12 @@ func fromProject(p *types.Project, ix *posIndex) (*Graph, Diagnostics) {
 	g.Networks = c.networks()
 	g.Secrets, g.Configs = c.secrets(), c.configs()
 	linkUsers(g)
+	for _, name := range sortedKeys(p.Jobs) {
+		g.Unmodelled = append(g.Unmodelled, ix.src("jobs."+name))
+	}
+	for _, name := range sortedKeys(p.Models) {
+		g.Unmodelled = append(g.Unmodelled, ix.src("models."+name))
+	}
 	return g, c.diags
 }
 

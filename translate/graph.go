@@ -27,6 +27,9 @@ type Graph struct {
 	Networks  []*Network `json:"networks,omitempty"`
 	Secrets   []*Secret  `json:"secrets,omitempty"`
 	Configs   []*Config  `json:"configs,omitempty"`
+	// Unmodelled lists top-level entries the Graph does not represent
+	// (jobs, models), for targets to warn about.
+	Unmodelled []Src `json:"unmodelled,omitempty"`
 
 	// Dir is the absolute project directory. It is not serialised: it is a
 	// host path and only the edges (the CLI, image lookup) may use it.
