@@ -140,7 +140,7 @@ func constructErrors(ix *posIndex, file, body string) Diagnostics {
 				src = found
 			}
 		}
-		ds = append(ds, Errorf(CodeYAML, src, "invalid YAML: %s", m[2]))
+		ds = append(ds, Errorf(CodeYAML, src, "invalid YAML: %s", strings.TrimPrefix(m[2], "yaml: ")))
 	}
 	return ds
 }

@@ -38,7 +38,7 @@ type posIndex struct {
 }
 
 func newPosIndex() *posIndex {
-	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}, budget: 2_000_000}
+	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}, }
 }
 
 // addFile indexes one file. A YAML syntax error comes back as a Diagnostic
@@ -46,6 +46,9 @@ func newPosIndex() *posIndex {
 func (ix *posIndex) addFile(file string, content []byte) *Diagnostic {
 	ix.files = append(ix.files, file)
 	ix.bytes += len(content)
+	// A plain file has fewer nodes than bytes; only aliases expand beyond
+	// that, so a budget proportional to the input bounds alias bombs.
+	ix.budget = 8*len(content) + 1024
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
 		d := yamlErrorDiag(file, err)
@@ -223,7 +226,7 @@ func parentPath(p string) string {
 var yamlMark = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: `)
 
 func yamlErrorDiag(file string, err error) Diagnostic {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "yaml: ")
 	pos := Pos{File: file}
 	// The YAML library prints scanner marks 1-based but parser marks (the
 	// "while parsing ..." errors) with 0-based lines.
