@@ -38,7 +38,7 @@ type posIndex struct {
 }
 
 func newPosIndex() *posIndex {
-	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}, }
+	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}}
 }
 
 // addFile indexes one file. A YAML syntax error comes back as a Diagnostic
