@@ -5,6 +5,9 @@
 //     writes for examples/<example>/compose.yaml, file for file, byte for
 //     byte; golden/<example>/<target>.stderr holds its diagnostics when
 //     there are any.
+//   - an example may list variants in examples/<example>/golden.args, one
+//     "name: extra arguments" per line; their goldens are
+//     golden/<example>/<target>@<name>/.
 //   - golden/errors/*.txtar are failure cases: the input files, the
 //     command line, and the expected stderr and exit status.
 //

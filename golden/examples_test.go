@@ -3,6 +3,7 @@ package golden
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -15,13 +16,42 @@ func TestExamples(t *testing.T) {
 		t.Fatal("no examples found under examples/")
 	}
 	for _, ex := range examples {
-		for _, target := range outputs {
-			t.Run(ex+"/"+target, func(t *testing.T) {
-				checkExample(t, root, ex, target)
-			})
+		for _, v := range variants(t, root, ex) {
+			for _, target := range outputs {
+				t.Run(ex+"/"+target+v.suffix, func(t *testing.T) {
+					checkExample(t, root, ex, target, v)
+				})
+			}
 		}
 	}
 	checkOrphans(t, root, examples)
+}
+
+// variant is one way of converting an example: the default, or extra
+// arguments named in examples/<name>/golden.args ("name: --flag value"
+// per line), whose goldens are golden/<name>/<target>@<variant>/.
+type variant struct {
+	suffix string
+	args   []string
+}
+
+func variants(t *testing.T, root, ex string) []variant {
+	out := []variant{{}}
+	data, err := os.ReadFile(filepath.Join(root, "examples", ex, "golden.args"))
+	if os.IsNotExist(err) {
+		return out
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		name, args, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			t.Fatalf("examples/%s/golden.args: %q is not \"name: args\"", ex, line)
+		}
+		out = append(out, variant{suffix: "@" + strings.TrimSpace(name), args: strings.Fields(args)})
+	}
+	return out
 }
 
 func listExamples(t *testing.T, root string) []string {
@@ -38,14 +68,15 @@ func listExamples(t *testing.T, root string) []string {
 	return out
 }
 
-func checkExample(t *testing.T, root, ex, target string) {
+func checkExample(t *testing.T, root, ex, target string, v variant) {
 	out := filepath.Join(t.TempDir(), "out")
-	_, stderr, code := run(t, root, "convert", "--to", target, "-f", "examples/"+ex+"/compose.yaml", "-o", out)
+	args := append([]string{"convert", "--to", target, "-f", "examples/" + ex + "/compose.yaml", "-o", out}, v.args...)
+	_, stderr, code := run(t, root, args...)
 	if code != 0 {
 		t.Fatalf("convert exited %d:\n%s", code, stderr)
 	}
 	got := readTree(t, out)
-	goldenDir := filepath.Join(root, "golden", ex, target)
+	goldenDir := filepath.Join(root, "golden", ex, target+v.suffix)
 	stderrFile := goldenDir + ".stderr"
 	if update() {
 		writeTree(t, goldenDir, got)
@@ -71,11 +102,30 @@ func writeOrRemove(t *testing.T, file, data string) {
 	}
 }
 
-// checkOrphans fails on golden directories no example produces any more.
+// checkOrphans fails on golden directories no example (or no output of
+// an example) produces any more.
 func checkOrphans(t *testing.T, root string, examples []string) {
 	known := map[string]bool{"errors": true}
 	for _, ex := range examples {
 		known[ex] = true
+		expected := map[string]bool{}
+		for _, v := range variants(t, root, ex) {
+			for _, target := range outputs {
+				expected[target+v.suffix] = true
+				expected[target+v.suffix+".stderr"] = true
+			}
+		}
+		entries, _ := os.ReadDir(filepath.Join(root, "golden", ex))
+		for _, e := range entries {
+			if expected[e.Name()] {
+				continue
+			}
+			if update() {
+				os.RemoveAll(filepath.Join(root, "golden", ex, e.Name()))
+				continue
+			}
+			t.Errorf("golden/%s/%s is produced by no output of the example (run make golden to remove it)", ex, e.Name())
+		}
 	}
 	entries, err := os.ReadDir(filepath.Join(root, "golden"))
 	if err != nil {
