@@ -11,7 +11,7 @@ build:
 
 # Convert a shipped example: the README's first command.
 run:
-	$(GO) run ./cmd/transship convert --to graph -f examples/$(EXAMPLE)/compose.yaml -o out/$(EXAMPLE)/graph
+	$(GO) run ./cmd/transship convert --to graph -f examples/$(EXAMPLE)/compose.yaml -o out/$(EXAMPLE)
 
 # Every test; the corpus sweep runs verbosely so its counts are printed.
 test:
