@@ -1,9 +1,13 @@
 package translate
 
 import (
+	"fmt"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -49,7 +53,7 @@ func checkConsistency(p *types.Project, ix *posIndex) Diagnostics {
 func (c *checker) service(s types.ServiceConfig) {
 	base := "services." + s.Name
 	if s.Build == nil && s.Image == "" && s.Provider == nil {
-		c.errorf(CodeValue, base, "service has neither an image nor a build context")
+		c.errorf(CodeValue, base, "service has neither an image nor a build context%s", c.overlayHint())
 	}
 	c.build(base, s)
 	if s.NetworkMode != "" && len(s.Networks) > 0 {
@@ -99,6 +103,16 @@ func (c *checker) build(base string, s types.ServiceConfig) {
 			c.errorAt(CodeUndefined, c.ix.refOrList(base+".build.secrets", sec.Source), "build secret %q is not declared in the top-level secrets section", sec.Source)
 		}
 	}
+}
+
+// overlayHint suggests loading a lone non-default file with its base: a
+// service without an image there is most often an override fragment.
+func (c *checker) overlayHint() string {
+	if len(c.p.ComposeFiles) != 1 || slices.Contains(cli.DefaultFileNames, filepath.Base(c.p.ComposeFiles[0])) {
+		return ""
+	}
+	return fmt.Sprintf(" (if %s extends another file, pass both: -f <base file> -f %s)",
+		filepath.Base(c.p.ComposeFiles[0]), filepath.Base(c.p.ComposeFiles[0]))
 }
 
 // references checks that every named network, volume, secret, config and
