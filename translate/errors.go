@@ -14,6 +14,9 @@ import (
 // Diagnostic with a code, a key path and, through the position index, a
 // file, line and column. The patterns below are compose-go v2.16's
 // messages; one that matches none still becomes a positioned TR012 error.
+// The consistency errors (undefined references, depends_on, cycles) are
+// not among them: Load turns compose-go's check off and reports those
+// itself, with positions (consistency.go).
 
 type errRule struct {
 	re *regexp.Regexp
@@ -39,29 +42,6 @@ var errRules = []errRule{
 	}},
 	{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
 		return Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
-	}},
-	{regexp.MustCompile(`^service "([^"]+)" refers to undefined (volume|network|secret|config) (\S+?)(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
-		key := map[string]string{"volume": "volumes", "network": "networks", "secret": "secrets", "config": "configs"}[m[2]]
-		src := ix.findRef("services."+m[1]+"."+key, m[3])
-		return Errorf(CodeUndefined, src, "%s %q is not declared in the top-level %s section", m[2], m[3], key)
-	}},
-	{regexp.MustCompile(`^service "([^"]+)" depends on undefined service "?([^":]+)"?(?:: invalid compose project)?$`), func(ix *posIndex, m []string) Diagnostic {
-		src := ix.findRef("services."+m[1]+".depends_on", m[2])
-		return Errorf(CodeUnknownDep, src, "depends on service %q, which does not exist", m[2])
-	}},
-	{regexp.MustCompile(`^dependency cycle detected: (.*)$`), func(ix *posIndex, m []string) Diagnostic {
-		chain := strings.Split(m[1], " -> ")
-		src := ix.src("services")
-		if len(chain) > 1 {
-			src = ix.findRef("services."+chain[0]+".depends_on", chain[1])
-		}
-		return Errorf(CodeCycle, src, "depends_on forms a cycle: %s", m[1])
-	}},
-	{regexp.MustCompile(`^service "?([^" ]+)"? has neither an image nor a build context specified`), func(ix *posIndex, m []string) Diagnostic {
-		return Errorf(CodeValue, ix.src("services."+m[1]), "service has neither an image nor a build context")
-	}},
-	{regexp.MustCompile("^service \"?([^\" ]+)\"? declares mutually exclusive `network_mode` and `networks`"), func(ix *posIndex, m []string) Diagnostic {
-		return Errorf(CodeValue, ix.src("services."+m[1]+".network_mode"), "network_mode and networks cannot both be set")
 	}},
 	{regexp.MustCompile(`(?i)^(?:invalid (?:containerPort|hostPort|proto|ip address)|no port specified|invalid range)[: ]*(.*)$`), portError},
 	{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
