@@ -181,13 +181,13 @@ func hidePaths(msg string, ix *posIndex) string {
 func schemaError(ix *posIndex, m []string) Diagnostic {
 	path := schemaPath(m[2])
 	msg := m[3]
-	src := Src{Pos: ix.lookupIn(m[1], path), Path: path}
+	src := Src{Pos: ix.lookup(path), Path: path}
 	switch {
 	case msg == "false schema" || strings.HasPrefix(msg, "additional properties"):
 		if strings.HasPrefix(msg, "additional properties") {
 			// The reported location is the parent; name the key itself,
 			// the first one written (the message lists them in map order).
-			src = firstWritten(ix, m[1], path, quotedAll(msg))
+			src = firstWritten(ix, path, quotedAll(msg))
 		}
 		key := src.Path[strings.LastIndexAny(src.Path, ".")+1:]
 		if s := suggestKey(parentPath(src.Path), key); s != "" {
@@ -207,11 +207,11 @@ func schemaError(ix *posIndex, m []string) Diagnostic {
 
 // firstWritten is the Src of the key under path written first in the
 // files, among keys.
-func firstWritten(ix *posIndex, file, path string, keys []string) Src {
+func firstWritten(ix *posIndex, path string, keys []string) Src {
 	var best Src
 	for _, k := range keys {
 		p := joinPath(path, k)
-		pos := ix.lookupIn(file, p)
+		pos := ix.lookup(p)
 		if best.Path == "" || pos.File == best.Pos.File && (pos.Line < best.Pos.Line || pos.Line == best.Pos.Line && pos.Col < best.Pos.Col) {
 			best = Src{Pos: pos, Path: p}
 		}
@@ -270,16 +270,6 @@ func schemaPath(p string) string {
 		b.WriteString(s)
 	}
 	return b.String()
-}
-
-// lookupIn finds path; compose-go validates the merged model, so the file
-// it names is only the fallback for a path no file writes.
-func (ix *posIndex) lookupIn(file, path string) Pos {
-	pos := ix.lookup(path)
-	if pos.Line == 0 && filepath.IsAbs(file) {
-		pos.File = file
-	}
-	return pos
 }
 
 // findRef finds the entry of a reference list (a service's volumes,
