@@ -115,7 +115,7 @@ func restart(s types.ServiceConfig) Restart {
 		}
 		return r
 	}
-	return Restart{Policy: "no"}
+	return Restart{} // unset: compose's default, "no"
 }
 
 // unmodelled names the keys a service sets that the Graph has no field for.

@@ -239,8 +239,11 @@ type Duration int64
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
 // Restart is the restart policy, from restart: or deploy.restart_policy.
+// Policy "" means the file sets none: compose then behaves as "no", but a
+// target may read an unset policy differently from an explicit "no" (the
+// Kubernetes target runs an explicit "no" as a Job).
 type Restart struct {
-	Policy      string `json:"policy"` // "no", "always", "on-failure", "unless-stopped"
+	Policy      string `json:"policy,omitempty"` // "", "no", "always", "on-failure", "unless-stopped"
 	MaxAttempts int    `json:"max_attempts,omitempty"`
 }
 

@@ -1083,7 +1083,7 @@ func TestLoadDeploy(t *testing.T) {
 `})
 	g := mustLoad(t, Options{ProjectDir: dir})
 	restarts := map[string]Restart{
-		"plain": {Policy: "no"}, "restart": {Policy: "on-failure", MaxAttempts: 3}, "unless": {Policy: "unless-stopped"},
+		"plain": {}, "restart": {Policy: "on-failure", MaxAttempts: 3}, "unless": {Policy: "unless-stopped"},
 		"policy": {Policy: "on-failure", MaxAttempts: 5}, "any": {Policy: "always"}, "nopolicy": {Policy: "no"},
 	}
 	for name, want := range restarts {
