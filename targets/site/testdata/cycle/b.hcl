@@ -1,0 +1,2 @@
+# a.hcl and b.hcl extend each other.
+extends = "a.hcl"
