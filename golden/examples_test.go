@@ -18,6 +18,9 @@ func TestExamples(t *testing.T) {
 	for _, ex := range examples {
 		for _, v := range variants(t, root, ex) {
 			for _, target := range outputs {
+				if v.target != "" && v.target != target {
+					continue
+				}
 				t.Run(ex+"/"+target+v.suffix, func(t *testing.T) {
 					checkExample(t, root, ex, target, v)
 				})
@@ -29,9 +32,11 @@ func TestExamples(t *testing.T) {
 
 // variant is one way of converting an example: the default, or extra
 // arguments named in examples/<name>/golden.args ("name: --flag value"
-// per line), whose goldens are golden/<name>/<target>@<variant>/.
+// per line, or "target/name: ..." for one target only), whose goldens are
+// golden/<name>/<target>@<variant>/.
 type variant struct {
 	suffix string
+	target string
 	args   []string
 }
 
@@ -49,7 +54,11 @@ func variants(t *testing.T, root, ex string) []variant {
 		if !ok || strings.TrimSpace(name) == "" {
 			t.Fatalf("examples/%s/golden.args: %q is not \"name: args\"", ex, line)
 		}
-		out = append(out, variant{suffix: "@" + strings.TrimSpace(name), args: strings.Fields(args)})
+		target, name, ok := strings.Cut(strings.TrimSpace(name), "/")
+		if !ok {
+			target, name = "", target
+		}
+		out = append(out, variant{suffix: "@" + name, target: target, args: strings.Fields(args)})
 	}
 	return out
 }
@@ -111,6 +120,9 @@ func checkOrphans(t *testing.T, root string, examples []string) {
 		expected := map[string]bool{}
 		for _, v := range variants(t, root, ex) {
 			for _, target := range outputs {
+				if v.target != "" && v.target != target {
+					continue
+				}
 				expected[target+v.suffix] = true
 				expected[target+v.suffix+".stderr"] = true
 			}

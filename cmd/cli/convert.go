@@ -22,6 +22,7 @@ type targetInfo struct {
 
 // targetList is what `transship targets` prints, in this order.
 var targetList = []targetInfo{
+	{name: "kubernetes", aliases: []string{"k8s"}, about: "Kubernetes manifests and a kustomization (site profiles: --site)"},
 	{name: "graph", about: "the intermediate graph as JSON (for debugging and bug reports)"},
 }
 
@@ -42,8 +43,10 @@ func canonicalTarget(name string) (string, bool) {
 
 // emit is the one switch over targets: each target is a pure function of
 // the Graph and its options.
-func emit(target string, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
 	switch target {
+	case "kubernetes":
+		return f.emitKubernetes(e, fs, g)
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
 	default: // canonicalTarget guards every call; this is a bug in the CLI
@@ -53,10 +56,12 @@ func emit(target string, g *translate.Graph) ([]targets.File, translate.Diagnost
 
 type convertFlags struct {
 	loadFlags
+	kube  kubeFlags
 	to    string
 	out   string
 	check bool
 	force bool
+	fs    *pflag.FlagSet
 }
 
 func runConvert(e *env, args []string) int {
@@ -67,6 +72,8 @@ func runConvert(e *env, args []string) int {
 	fs.StringVarP(&f.out, "output", "o", "", "output directory, or - for standard output (default: out/<target>)")
 	fs.BoolVar(&f.check, "check", false, "write nothing; exit 1 with a diff if the output directory differs from what would be written")
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
+	f.kube.register(fs)
+	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
 	}
@@ -76,6 +83,9 @@ func runConvert(e *env, args []string) int {
 	target, ok := canonicalTarget(f.to)
 	if !ok {
 		return usageError(e, fs, "unknown target %q (one of: %s)", f.to, targetNames())
+	}
+	if msg := f.kube.checkTarget(fs, target); msg != "" {
+		return usageError(e, fs, "%s", msg)
 	}
 	if f.check && f.out == "-" {
 		return usageError(e, fs, "--check compares with a directory; it cannot be used with -o -")
@@ -92,7 +102,7 @@ func (f *convertFlags) run(e *env, target string) int {
 		f.report(e, ds)
 		return exitError
 	}
-	files, tds := emit(target, g)
+	files, tds := f.emit(e, f.fs, target, g)
 	if f.report(e, append(ds, tds...)) {
 		return exitError
 	}

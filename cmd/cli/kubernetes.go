@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/targets"
+	k8starget "github.com/transship/transship/targets/kubernetes"
+	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/translate"
+)
+
+// kubeFlags are convert's flags for the Kubernetes target; the site
+// profile gives the defaults, these override it.
+type kubeFlags struct {
+	site            string
+	namespace       string
+	expose          []string
+	domain          string
+	networkPolicies bool
+	secretsFromEnv  bool
+}
+
+// kubeOnly are the flags only the Kubernetes target reads.
+var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env"}
+
+func (k *kubeFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&k.site, "site", "generic", "site profile: a built-in name (see: transship targets) or an HCL file")
+	fs.StringVar(&k.namespace, "namespace", "", "Kubernetes namespace of every object (default: x-transship namespace, else none)")
+	fs.StringSliceVar(&k.expose, "expose", nil, "services to expose through an Ingress (repeatable or comma-separated; * = every service with a published port)")
+	fs.StringVar(&k.domain, "domain", "", "domain for Ingress hosts without one: <service>.<domain> (e.g. 203.0.113.7.nip.io)")
+	fs.BoolVar(&k.networkPolicies, "network-policies", true, "emit NetworkPolicies for compose networks (default from the site profile)")
+	fs.BoolVar(&k.secretsFromEnv, "secrets-from-env", false, "embed secrets that compose takes from environment variables into Secret manifests")
+}
+
+// checkTarget refuses Kubernetes flags with another target.
+func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
+	if target == "kubernetes" {
+		return ""
+	}
+	for _, n := range kubeOnly {
+		if fs.Changed(n) {
+			return "--" + n + " applies only to --to kubernetes"
+		}
+	}
+	return ""
+}
+
+// loadSite reads the site profile; a file path is relative to the
+// working directory.
+func (k *kubeFlags) loadSite(e *env) (*site.Profile, translate.Diagnostics) {
+	return site.Load(k.site, func(p string) ([]byte, error) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(e.cwd, p)
+		}
+		return os.ReadFile(p)
+	})
+}
+
+// emitKubernetes gathers what the pure target needs from the edges (the
+// site profile, the project files it may embed, secret values when asked)
+// and runs it.
+func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+	prof, ds := f.kube.loadSite(e)
+	if prof == nil || ds.HasErrors() {
+		return nil, ds
+	}
+	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose}
+	if f.kube.domain != "" {
+		o.Site.Domain = f.kube.domain
+	}
+	if fs.Changed("network-policies") {
+		o.Site.NetworkPolicies = f.kube.networkPolicies
+	}
+	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
+	if f.kube.secretsFromEnv {
+		o.SecretValues = secretValues(g, e.environ)
+	}
+	files, tds := k8starget.Emit(g, o)
+	if f.out == "-" {
+		files = dropFile(files, k8starget.Kustomization)
+	}
+	return files, append(ds, tds...)
+}
+
+// secretValues reads the variables environment secrets name, from the
+// same environment the project was loaded with.
+func secretValues(g *translate.Graph, environ []string) map[string][]byte {
+	vals := map[string][]byte{}
+	for _, s := range g.Secrets {
+		if s.EnvVar == "" {
+			continue
+		}
+		for _, kv := range environ {
+			if k, v, ok := strings.Cut(kv, "="); ok && k == s.EnvVar {
+				vals[s.Name] = []byte(v)
+			}
+		}
+	}
+	return vals
+}
+
+// dropFile removes the kustomization from a stream: `kubectl apply -f -`
+// takes manifests only.
+func dropFile(files []targets.File, name string) []targets.File {
+	out := files[:0:0]
+	for _, f := range files {
+		if f.Path != name {
+			out = append(out, f)
+		}
+	}
+	return out
+}

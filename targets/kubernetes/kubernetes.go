@@ -1,0 +1,196 @@
+// Package kubernetes renders a Graph as Kubernetes manifests: typed
+// k8s.io/api objects, one per file named <name>-<kind>.yaml, and a
+// kustomization.yaml listing them.
+//
+// What each compose feature becomes is written beside the code that does
+// it: workload.go (Deployment, StatefulSet, DaemonSet, Job), container.go,
+// probes.go, wait.go (depends_on), service.go (Services, Ingress),
+// storage.go (volumes, bind mounts, secrets, configs), netpol.go
+// (networks). Whatever cannot be expressed is a warning with a code from
+// codes.go and the position the user wrote.
+package kubernetes
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/transship/transship/targets"
+	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/translate"
+)
+
+// Options of the Kubernetes target. The CLI fills them from the site
+// profile and flags; everything read from disk or the environment is
+// already in here.
+type Options struct {
+	Site site.Kubernetes
+	// Namespace overrides the project's x-transship namespace; "" keeps
+	// it, and no namespace at all leaves the objects unnamespaced.
+	Namespace string
+	// Expose names services to publish through an Ingress besides those
+	// whose x-transship or labels ask; "*" means every service with a
+	// published port.
+	Expose []string
+	// Files holds the project files that may be embedded (bind-mounted
+	// config files, secret and config files), read at the edge.
+	Files map[string]translate.FileData
+	// SecretValues holds secrets compose takes from environment
+	// variables, keyed by secret name; set only when the user asks.
+	SecretValues map[string][]byte
+	// WaitImage runs the init containers that wait for dependencies
+	// (needs sh, nc and nslookup); KubectlImage waits for Jobs.
+	WaitImage    string
+	KubectlImage string
+}
+
+// Default images of the init containers, pinned by tag.
+const (
+	DefaultWaitImage    = "busybox:1.37"
+	DefaultKubectlImage = "registry.k8s.io/kubectl:v1.37.2"
+)
+
+// Kustomization is the file listing every manifest.
+const Kustomization = "kustomization.yaml"
+
+// object is one manifest before serialisation.
+type object struct {
+	kind, name string
+	v          any
+}
+
+type emitter struct {
+	g     *translate.Graph
+	o     Options
+	ns    string
+	diags translate.Diagnostics
+	objs  []object
+
+	svc       map[string]*svcInfo // by compose service name
+	claims    map[string]*claim   // by claim key (see storage.go)
+	jobWaiter bool                // some pod waits for a Job: emit the RBAC
+	// serviceNames are the Service names in use, so that a network alias
+	// never takes another service's name.
+	serviceNames map[string]bool
+	names        map[string]string // "Kind/name" → what owns it (storage.go)
+	fileObj      map[string]string // "secret:x", "config:x" → object name
+}
+
+// Emit renders g. It is a pure function of its arguments.
+func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics) {
+	if o.WaitImage == "" {
+		o.WaitImage = DefaultWaitImage
+	}
+	if o.KubectlImage == "" {
+		o.KubectlImage = DefaultKubectlImage
+	}
+	e := &emitter{g: g, o: o, ns: o.Namespace, svc: map[string]*svcInfo{}, serviceNames: map[string]bool{}, claims: map[string]*claim{}}
+	if e.ns == "" {
+		e.ns = g.Namespace
+	}
+	if !e.plan() {
+		return nil, e.diags
+	}
+	e.nameFileObjects()
+	e.storage()
+	for _, s := range g.Services {
+		e.service(s)
+	}
+	e.secrets()
+	e.configs()
+	e.networkPolicies()
+	e.waiterRBAC()
+	e.unmodelled()
+	e.namespace()
+	files, err := e.files()
+	if err != nil {
+		e.diags = append(e.diags, translate.Diagnostic{Severity: translate.Error, Code: "K8S000", Message: "internal: " + err.Error()})
+	}
+	return files, e.diags
+}
+
+func (e *emitter) warn(code string, src translate.Src, format string, args ...any) {
+	e.diags = append(e.diags, translate.Warnf(code, src, format, args...))
+}
+
+func (e *emitter) add(kind, name string, v any) { e.objs = append(e.objs, object{kind, name, v}) }
+
+// meta is the metadata every object gets: its name, the namespace, and
+// the recommended labels (name is the compose service or the object).
+func (e *emitter) meta(name, app string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: e.labels(app)}
+}
+
+func (e *emitter) labels(app string) map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":       app,
+		"app.kubernetes.io/part-of":    e.g.Name,
+		"app.kubernetes.io/managed-by": "transship",
+	}
+}
+
+// selector picks a service's pods; it must never change for a workload,
+// so it holds only the name and the project.
+func (e *emitter) selector(app string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": e.g.Name}
+}
+
+// namespace writes the Namespace the objects live in, so that
+// `kubectl apply -k` works on an empty cluster.
+func (e *emitter) namespace() {
+	if e.ns == "" {
+		return
+	}
+	m := e.meta(e.ns, e.ns)
+	m.Namespace = ""
+	e.add("Namespace", e.ns, &corev1.Namespace{TypeMeta: typeMeta("v1", "Namespace"), ObjectMeta: m})
+}
+
+// unmodelled warns about every compose key the Graph keeps only by name.
+func (e *emitter) unmodelled() {
+	for _, s := range e.g.Services {
+		for _, u := range s.Unmodelled {
+			e.warn(CodeUnsupported, u, "%s has no Kubernetes equivalent; it is not carried over", u.Path)
+		}
+	}
+	for _, u := range e.g.Unmodelled {
+		e.warn(CodeUnsupported, u, "%s has no Kubernetes equivalent; it is not carried over", u.Path)
+	}
+}
+
+// files serialises the objects, sorted by file name, and the
+// kustomization listing them.
+func (e *emitter) files() ([]targets.File, error) {
+	out := make([]targets.File, 0, len(e.objs)+1)
+	seen := map[string]bool{}
+	for _, o := range e.objs {
+		path := o.name + "-" + strings.ToLower(o.kind) + ".yaml"
+		if seen[path] {
+			return nil, fmt.Errorf("two %s objects named %s", o.kind, o.name)
+		}
+		seen[path] = true
+		data, err := marshal(o.v)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", o.kind, o.name, err)
+		}
+		out = append(out, targets.File{Path: path, Data: data})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	k := map[string]any{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
+	res := make([]string, len(out))
+	for i, f := range out {
+		res[i] = f.Path
+	}
+	k["resources"] = res
+	if e.ns != "" {
+		k["namespace"] = e.ns
+	}
+	data, err := marshal(k)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, targets.File{Path: Kustomization, Data: data}), nil
+}

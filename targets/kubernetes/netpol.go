@@ -1,0 +1,150 @@
+package kubernetes
+
+import (
+	"net/netip"
+	"regexp"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/transship/transship/translate"
+)
+
+// Compose networks become NetworkPolicies that allow exactly what compose
+// allows. Every pod carries one label per network it joins; per network,
+// a policy selects its members and admits traffic from its members only.
+// Policies add up, so a pod on two networks admits both networks' members,
+// as a container on two compose networks does. Ports published on the
+// host are reachable from anywhere in compose, so a second policy per
+// publishing service admits any source on those ports (Ingress
+// controllers and node ports included).
+//
+// Egress: a pod whose networks are all `internal: true` can reach only
+// the members of those networks, and DNS; one network with an outside
+// route is enough to reach the world, as in compose.
+//
+// Pods in no project network (network_mode: host) are not selected by
+// any policy and stay open, as on the host.
+
+// networkLabel is the pod label marking membership of a network.
+func networkLabel(net string) string { return "network.transship.io/" + dnsName(net, 63) }
+
+// policiesFor: NetworkPolicies are on, and the network is the project's
+// own (an external network's other members are not in this output).
+func (e *emitter) policiesFor(net string) bool {
+	if !e.o.Site.NetworkPolicies {
+		return false
+	}
+	n := e.network(net)
+	return n != nil && !n.External
+}
+
+func (e *emitter) network(name string) *translate.Network {
+	for _, n := range e.g.Networks {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+func (e *emitter) networkPolicies() {
+	if !e.o.Site.NetworkPolicies {
+		return
+	}
+	for _, n := range e.g.Networks {
+		if len(n.Members) == 0 {
+			continue
+		}
+		if n.External {
+			e.warn(CodeExternalNet, n.Src, "network %s is external: its members outside this project are not known, so no NetworkPolicy admits them", n.Name)
+			continue
+		}
+		sel := metav1.LabelSelector{MatchLabels: map[string]string{networkLabel(n.Name): "true"}}
+		name := e.unique("NetworkPolicy", joinName("network", n.Name, 63), "network "+n.Name)
+		e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, name),
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: sel, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+				Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}}}}}})
+	}
+	for _, s := range e.g.Services {
+		e.publishedPolicy(e.svc[s.Name])
+		e.egressPolicy(e.svc[s.Name])
+	}
+}
+
+func (e *emitter) inPolicies(s *translate.Service) bool {
+	for _, n := range s.Networks {
+		if e.policiesFor(n.Network) {
+			return true
+		}
+	}
+	return false
+}
+
+// publishedPolicy admits anyone to the ports a service publishes.
+func (e *emitter) publishedPolicy(si *svcInfo) {
+	if !e.inPolicies(si.s) {
+		return
+	}
+	var ports []networkingv1.NetworkPolicyPort
+	for _, p := range si.ports {
+		if p.published != "" || e.ingressPort(si) != nil && e.ingressPort(si).target == p.target {
+			proto, pn := p.proto, intstr.FromInt32(int32(p.target))
+			ports = append(ports, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &pn})
+		}
+	}
+	if len(ports) == 0 {
+		return
+	}
+	name := e.unique("NetworkPolicy", joinName(si.name, "published", 63), "published "+si.name)
+	e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, si.name),
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: e.selector(si.name)},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{Ports: ports}}}})
+}
+
+// egressPolicy confines a pod whose networks are all internal.
+func (e *emitter) egressPolicy(si *svcInfo) {
+	if len(si.s.Networks) == 0 || si.s.NetMode == "host" {
+		return
+	}
+	var to []networkingv1.NetworkPolicyPeer
+	for _, r := range si.s.Networks {
+		n := e.network(r.Network)
+		if n == nil || !n.Internal || !e.policiesFor(r.Network) {
+			return
+		}
+		to = append(to, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{networkLabel(n.Name): "true"}}})
+	}
+	udp, tcp, dns := corev1.ProtocolUDP, corev1.ProtocolTCP, intstr.FromInt32(53)
+	name := e.unique("NetworkPolicy", joinName(si.name, "egress", 63), "egress "+si.name)
+	e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, si.name),
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: e.selector(si.name)},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: to},
+				{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: &dns}, {Protocol: &tcp, Port: &dns}}}}}})
+}
+
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+var qualified = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+
+// qualifiedName is Kubernetes' rule for label and annotation keys.
+func qualifiedName(k string) bool {
+	prefix, _, ok := cutLast(k, "/")
+	return qualified.MatchString(k) && (!ok || len(prefix) <= 253)
+}
+
+func cutLast(s, sep string) (string, string, bool) {
+	for i := len(s) - len(sep); i >= 0; i-- {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}

@@ -1,0 +1,315 @@
+package kubernetes
+
+import (
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/transship/transship/translate"
+)
+
+// maxPorts caps the ports of one Service: compose expands "8000-9000"
+// into a thousand ports, which no Service should carry.
+const maxPorts = 100
+
+// port is one Service (and container) port.
+type port struct {
+	name      string
+	target    uint32
+	proto     corev1.Protocol
+	published string
+	app       string
+	src       translate.Src
+}
+
+// servicePorts collects ports and expose entries, one per container port
+// and protocol. In compose, peers connect to the container port under the
+// service's name, whatever is published; so the Service's port is the
+// container port, and published ports only matter from outside.
+func (e *emitter) servicePorts(si *svcInfo) {
+	s := si.s
+	seen := map[string]int{}
+	for _, p := range append(slices.Clip(s.Ports), s.Expose...) {
+		proto := corev1.Protocol(strings.ToUpper(p.Protocol))
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		key := string(proto) + "/" + uitoa(p.Target)
+		if i, dup := seen[key]; dup {
+			if si.ports[i].published == "" {
+				si.ports[i].published = p.Published
+			}
+			continue
+		}
+		if len(si.ports) == maxPorts {
+			e.warn(CodePortRange, p.Src, "service %s has more than %d ports; port %d and the ones after it are left out", s.Name, maxPorts, p.Target)
+			break
+		}
+		seen[key] = len(si.ports)
+		si.ports = append(si.ports, port{name: portName(p.Name, string(proto), p.Target), target: p.Target, proto: proto, published: p.Published, app: p.AppProtocol, src: p.Src})
+	}
+	dedupePortNames(si.ports)
+	if len(si.ports) > 0 || si.kind == kindStatefulSet || e.awaited(s.Name) || e.aliased(s) {
+		si.service = si.name
+	}
+}
+
+// dedupePortNames keeps names unique when two ports were given one name.
+func dedupePortNames(ps []port) {
+	used := map[string]bool{}
+	for i := range ps {
+		if used[ps[i].name] {
+			ps[i].name = strings.ToLower(string(ps[i].proto)) + "-" + uitoa(ps[i].target)
+		}
+		used[ps[i].name] = true
+	}
+}
+
+func containerPorts(ps []port) []corev1.ContainerPort {
+	var out []corev1.ContainerPort
+	for _, p := range ps {
+		out = append(out, corev1.ContainerPort{Name: p.name, ContainerPort: int32(p.target), Protocol: p.proto})
+	}
+	return out
+}
+
+// awaited: another service depends on or links to this one, so its name
+// must resolve even without ports (a headless Service).
+func (e *emitter) awaited(name string) bool {
+	for _, s := range e.g.Services {
+		for _, d := range s.DependsOn {
+			if d.Service == name && e.svc[name] != nil && e.svc[name].kind != kindJob {
+				return true
+			}
+		}
+		for _, l := range s.Links {
+			if t, _, _ := strings.Cut(l, ":"); t == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (e *emitter) aliased(s *translate.Service) bool {
+	for _, n := range s.Networks {
+		if len(n.Aliases) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceObjects writes the Service and one more per network alias.
+// A service without ports gets a headless Service: its name then
+// resolves to the pod's address, on every port, as in compose.
+func (e *emitter) serviceObjects(si *svcInfo) {
+	if si.service == "" {
+		return
+	}
+	e.add("Service", si.name, e.serviceObject(si, si.name))
+	taken := e.serviceNames
+	for _, n := range si.s.Networks {
+		for _, a := range n.Aliases {
+			name := dnsName(a, 63)
+			switch {
+			case name != a:
+				e.warn(CodeAlias, n.Src, "alias %q is not a DNS label; no Service is made for it", a)
+			case taken[name]:
+				if name != si.name {
+					e.warn(CodeAlias, n.Src, "alias %q is already the name of another Service; it is left out", a)
+				}
+			default:
+				taken[name] = true
+				e.add("Service", name, e.serviceObject(si, name))
+			}
+		}
+	}
+}
+
+func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
+	s := si.s
+	spec := corev1.ServiceSpec{Selector: e.selector(si.name)}
+	for _, p := range si.ports {
+		sp := corev1.ServicePort{Name: p.name, Port: int32(p.target), TargetPort: intstr.FromString(p.name), Protocol: p.proto}
+		if p.app != "" {
+			sp.AppProtocol = &p.app
+		}
+		spec.Ports = append(spec.Ports, sp)
+	}
+	switch t := e.serviceType(si); t {
+	case "Headless":
+		spec.ClusterIP = corev1.ClusterIPNone
+		spec.PublishNotReadyAddresses = false
+	case corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer:
+		spec.Type = t
+		if s.Ext.NodePort > 0 && len(spec.Ports) > 0 {
+			spec.Ports[0].NodePort = int32(s.Ext.NodePort)
+		}
+		if s.Ext.TrafficPolicy != "" {
+			spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicy(s.Ext.TrafficPolicy)
+		}
+	}
+	return &corev1.Service{TypeMeta: typeMeta("v1", "Service"), ObjectMeta: e.meta(name, si.name), Spec: spec}
+}
+
+// serviceType: x-transship or kompose.service.type decide; a StatefulSet
+// and a service without ports are headless; published ports that no
+// Ingress carries are node ports where the site says so. LoadBalancer is
+// refused where the site has none (it would stay pending forever).
+func (e *emitter) serviceType(si *svcInfo) corev1.ServiceType {
+	s := si.s
+	switch t := s.Ext.ServiceType; {
+	case t == "LoadBalancer" && !e.o.Site.LoadBalancer:
+		e.warn(CodeServiceType, sub(s.Src, "x-transship.service_type"), "the site has no load balancers (a LoadBalancer Service would stay pending); service %s gets a NodePort Service", s.Name)
+		return corev1.ServiceTypeNodePort
+	case t == "Headless" || t != "" && len(si.ports) == 0:
+		return "Headless"
+	case t != "":
+		return corev1.ServiceType(t)
+	case len(si.ports) == 0 || si.kind == kindStatefulSet:
+		return "Headless"
+	}
+	if e.o.Site.PublishedPorts == "NodePort" {
+		exposed := e.ingressPort(si)
+		for _, p := range si.ports {
+			if p.published != "" && (exposed == nil || p.target != exposed.target) {
+				return corev1.ServiceTypeNodePort
+			}
+		}
+	}
+	return ""
+}
+
+// exposed: x-transship expose, kompose.service.expose, or --expose.
+func (e *emitter) exposed(si *svcInfo) bool {
+	if si.s.Ext.Expose != nil {
+		return true
+	}
+	for _, n := range e.o.Expose {
+		if n == si.s.Name || n == "*" && slices.ContainsFunc(si.ports, func(p port) bool { return p.published != "" }) {
+			return true
+		}
+	}
+	return false
+}
+
+// ingressPort is the port an Ingress routes to: the one asked for, else
+// the first published port, else the first port.
+func (e *emitter) ingressPort(si *svcInfo) *port {
+	if !e.exposed(si) || len(si.ports) == 0 {
+		return nil
+	}
+	if x := si.s.Ext.Expose; x != nil && x.Port != 0 {
+		for i := range si.ports {
+			if si.ports[i].target == uint32(x.Port) || si.ports[i].published == uitoa(uint32(x.Port)) {
+				return &si.ports[i]
+			}
+		}
+		return nil
+	}
+	for i := range si.ports {
+		if si.ports[i].published != "" && si.ports[i].proto == corev1.ProtocolTCP {
+			return &si.ports[i]
+		}
+	}
+	return &si.ports[0]
+}
+
+// ingress routes HTTP to the service: hosts from x-transship or the
+// site's domain, TLS with cert-manager's issuer annotation when the site
+// names an issuer, the site's class and annotations.
+func (e *emitter) ingress(si *svcInfo) {
+	if !e.exposed(si) {
+		return
+	}
+	s, x := si.s, si.s.Ext.Expose
+	if x == nil {
+		x = &translate.Expose{}
+	}
+	src := sub(s.Src, "x-transship.expose")
+	p := e.ingressPort(si)
+	if p == nil || si.service == "" {
+		e.warn(CodeExpose, src, "service %s is to be exposed but has no such port; no Ingress is made (add ports: or x-transship.expose.port)", s.Name)
+		return
+	}
+	if p.proto != corev1.ProtocolTCP {
+		e.warn(CodeExpose, src, "port %d/%s cannot go through an Ingress (HTTP only); no Ingress is made", p.target, p.proto)
+		return
+	}
+	hosts := x.Hosts
+	if len(hosts) == 0 && e.o.Site.Domain != "" {
+		hosts = []string{si.name + "." + e.o.Site.Domain}
+	}
+	path := x.Path
+	if path == "" {
+		path = "/"
+	}
+	prefix := networkingv1.PathTypePrefix
+	backend := networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: si.name, Port: networkingv1.ServiceBackendPort{Name: p.name}}}
+	rule := networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: path, PathType: &prefix, Backend: backend}}}}
+	ing := &networkingv1.Ingress{TypeMeta: typeMeta("networking.k8s.io/v1", "Ingress"), ObjectMeta: e.meta(si.name, si.name)}
+	for _, h := range hosts {
+		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: h, IngressRuleValue: rule})
+	}
+	if len(hosts) == 0 {
+		ing.Spec.Rules = []networkingv1.IngressRule{{IngressRuleValue: rule}}
+	}
+	if class := firstNonEmpty(x.IngressClass, e.o.Site.IngressClass); class != "" {
+		ing.Spec.IngressClassName = &class
+	}
+	ing.Annotations = copyMap(e.o.Site.IngressAnnotations)
+	if x.TLS || x.TLSSecret != "" {
+		e.tls(si, ing, hosts, src)
+	}
+	e.add("Ingress", si.name, ing)
+}
+
+// tls adds the TLS section. Its secret is the one named, else
+// <name>-tls, which cert-manager fills when the site names an issuer.
+func (e *emitter) tls(si *svcInfo, ing *networkingv1.Ingress, hosts []string, src translate.Src) {
+	x := si.s.Ext.Expose
+	secret := x.TLSSecret
+	if secret == "" {
+		secret = joinName(si.name, "tls", 63)
+		if e.o.Site.TLSIssuer == "" {
+			e.warn(CodeTLS, src, "TLS is asked but the site names no certificate issuer; create the secret %s yourself, or use a site with cert-manager (--site egi-im)", secret)
+		} else {
+			if ing.Annotations == nil {
+				ing.Annotations = map[string]string{}
+			}
+			key := "cert-manager.io/cluster-issuer"
+			if e.o.Site.TLSIssuerKind == "Issuer" {
+				key = "cert-manager.io/issuer"
+			}
+			ing.Annotations[key] = e.o.Site.TLSIssuer
+		}
+	}
+	if len(hosts) == 0 {
+		e.warn(CodeTLS, src, "TLS is asked but the Ingress has no host, so no certificate can name it; give x-transship.expose.host or a site domain (--domain)")
+	}
+	ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: hosts, SecretName: secret}}
+}
+
+func firstNonEmpty(l ...string) string {
+	for _, s := range l {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

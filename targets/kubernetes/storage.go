@@ -1,0 +1,284 @@
+package kubernetes
+
+import (
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/transship/transship/translate"
+)
+
+// Storage, decided for the whole project before any pod is written,
+// because a volume's access mode depends on all of its users:
+//
+//   - a named volume is a PersistentVolumeClaim. One used by several
+//     services, or by a replicated or global one, is shared as in compose:
+//     ReadWriteMany, on a static NFS PersistentVolume when the site names
+//     an NFS server, else on the site's shared storage class. A
+//     StatefulSet's own volumes are claim templates, one per replica.
+//   - an external volume is a claim that must exist under its real name.
+//   - a bind-mounted file inside the project becomes a ConfigMap holding
+//     it; a directory becomes a claim (its content is not carried: a
+//     warning says so); an absolute host path becomes a hostPath volume.
+//   - tmpfs, shm_size and anonymous volumes are emptyDirs.
+
+// claim is one PersistentVolumeClaim (or claim template, or a reference
+// to an external claim).
+type claim struct {
+	name     string
+	what     string // for messages: "volume data" or "bind mount ./html"
+	users    []string
+	access   corev1.PersistentVolumeAccessMode
+	size     string
+	class    string
+	nfs      bool // bound to a static NFS PersistentVolume
+	external bool
+	template bool // a StatefulSet's volumeClaimTemplate
+	src      translate.Src
+}
+
+// sharedStorage: the site offers storage that several pods can mount.
+func (e *emitter) sharedStorage() bool {
+	return e.o.Site.NFS != nil || e.o.Site.SharedStorageClass != ""
+}
+
+func volumeKey(name string) string { return "volume:" + name }
+func bindKey(source string) string { return "bind:" + source }
+
+// storage plans every claim.
+func (e *emitter) storage() {
+	for _, v := range e.g.Volumes {
+		if len(v.Users) == 0 || e.allEmptyDir(v.Users) {
+			continue
+		}
+		c := &claim{what: "volume " + v.Name, users: v.Users, src: v.Src, size: v.Ext.Size, class: v.Ext.StorageClass}
+		if v.External {
+			c.name, c.external = dnsName(v.RealName, 253), true
+			e.warn(CodeNotEmbedded, v.Src, "volume %s is external: a PersistentVolumeClaim named %s must exist in the namespace", v.Name, c.name)
+		} else {
+			c.name = e.unique("PersistentVolumeClaim", dnsName(v.Name, 63), c.what)
+		}
+		e.claims[volumeKey(v.Name)] = c
+		e.decide(c, v.Ext.AccessMode)
+	}
+	var binds []*claim
+	for _, s := range e.g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind == translate.MountBind && e.bindClaimed(m) {
+				if c := e.bindClaim(s, m); c != nil {
+					binds = append(binds, c)
+				}
+			}
+		}
+	}
+	for _, c := range binds {
+		e.decide(c, "")
+	}
+	for _, k := range sortedKeys(e.claims) {
+		e.claimObjects(e.claims[k])
+	}
+}
+
+func (e *emitter) allEmptyDir(users []string) bool {
+	for _, u := range users {
+		if si := e.svc[u]; si == nil || si.s.Ext.VolumeType != "emptyDir" {
+			return false
+		}
+	}
+	return true
+}
+
+// decide sets a claim's access mode, size and class from its users.
+func (e *emitter) decide(c *claim, access string) {
+	shared := len(c.users) > 1
+	var owner *svcInfo
+	for _, u := range c.users {
+		if si := e.svc[u]; si != nil {
+			owner = si
+			shared = shared || replicas(si.s) > 1 || si.kind == kindDaemonSet
+			c.size, c.class = firstNonEmpty(c.size, si.s.Ext.VolumeSize), firstNonEmpty(c.class, si.s.Ext.VolumeClass)
+		}
+	}
+	c.size = firstNonEmpty(c.size, e.o.Site.VolumeSize, "1Gi")
+	switch {
+	case c.external:
+	case len(c.users) == 1 && owner != nil && owner.kind == kindStatefulSet && !strings.HasPrefix(c.what, "bind"):
+		c.template, c.access = true, corev1.ReadWriteOnce
+		c.class = firstNonEmpty(c.class, e.o.Site.StorageClass)
+		if replicas(owner.s) > 1 && owner.s.Ext.Workload == "" {
+			e.warn(CodeReplicaData, c.src, "%s: each of the %d replicas of %s gets its own copy, where compose shares one volume; use a site with shared storage (--site egi-im) to share it", c.what, replicas(owner.s), owner.s.Name)
+		}
+	case shared && e.o.Site.NFS != nil && c.class == "":
+		c.nfs, c.access = true, corev1.ReadWriteMany
+	case shared:
+		c.access = corev1.ReadWriteMany
+		c.class = firstNonEmpty(c.class, e.o.Site.SharedStorageClass)
+		if c.class == "" {
+			e.warn(CodeSharedStorage, c.src, "%s is shared by %s: it needs ReadWriteMany storage, which the cluster's default storage class may not offer; name one with x-transship storage_class or a site (--site egi-im)", c.what, strings.Join(c.users, ", "))
+		}
+	default:
+		c.access = corev1.ReadWriteOnce
+		c.class = firstNonEmpty(c.class, e.o.Site.StorageClass)
+	}
+	if access != "" {
+		c.access = corev1.PersistentVolumeAccessMode(access)
+	}
+}
+
+// holdsRWO: the service mounts a single-node claim, so two of its pods
+// must never run at once (Deployment strategy Recreate).
+func (e *emitter) holdsRWO(s *translate.Service) bool {
+	for _, m := range s.Mounts {
+		if c := e.claimFor(s, m); c != nil && !c.external && (c.access == corev1.ReadWriteOnce || c.access == corev1.ReadWriteOncePod) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *emitter) claimFor(s *translate.Service, m translate.Mount) *claim {
+	switch {
+	case m.Kind == translate.MountVolume && m.Source != "" && s.Ext.VolumeType != "emptyDir":
+		return e.claims[volumeKey(m.Source)]
+	case m.Kind == translate.MountBind:
+		return e.claims[bindKey(m.Source)]
+	}
+	return nil
+}
+
+// bindClaimed: the bind mount becomes a claim (not a ConfigMap, not a
+// hostPath).
+func (e *emitter) bindClaimed(m translate.Mount) bool {
+	if hostPath(m.Source) {
+		return false
+	}
+	if m.SourceKind == "file" {
+		_, ok := e.fileData(m.Source)
+		return !ok
+	}
+	return true
+}
+
+func hostPath(src string) bool { return strings.HasPrefix(src, "/") || strings.HasPrefix(src, "~") }
+
+// fileData is a project file that can be embedded.
+func (e *emitter) fileData(name string) (translate.FileData, bool) {
+	fd, ok := e.o.Files[name]
+	return fd, ok && fd.Problem == ""
+}
+
+// bindClaim adds s to the users of a bind mount's claim; it returns the
+// claim when it is new.
+func (e *emitter) bindClaim(s *translate.Service, m translate.Mount) (added *claim) {
+	key := bindKey(m.Source)
+	c := e.claims[key]
+	if c == nil {
+		what := "bind mount " + m.Source
+		c = &claim{what: what, src: m.Src, name: e.unique("PersistentVolumeClaim", dnsName(strings.TrimPrefix(path.Clean(m.Source), "../"), 63), what)}
+		e.claims[key] = c
+		e.bindWarning(m, c)
+		added = c
+	}
+	if !containsString(c.users, s.Name) {
+		c.users = append(c.users, s.Name)
+	}
+	return added
+}
+
+func (e *emitter) bindWarning(m translate.Mount, c *claim) {
+	switch {
+	case m.SourceKind == "file":
+		fd := e.o.Files[m.Source]
+		why := fd.Problem
+		if why == "" {
+			why = "it was not read"
+		}
+		e.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it is mounted from claim %s, into which the file must be copied as %s", m.Source, why, c.name, path.Base(m.Target))
+	case m.SourceKind == "dir":
+		e.warn(CodeBindDir, m.Src, "bind mount %s is a directory: its content is not carried; it becomes claim %s, into which the files must be copied", m.Source, c.name)
+	case strings.HasPrefix(m.Source, "../"):
+		e.warn(CodeBindDir, m.Src, "bind mount %s is outside the project directory; it becomes claim %s", m.Source, c.name)
+	}
+}
+
+// claimObjects writes a claim (and its NFS PersistentVolume).
+func (e *emitter) claimObjects(c *claim) {
+	if c.external || c.template {
+		return
+	}
+	pvc := e.pvc(c)
+	if c.nfs {
+		nfs := e.o.Site.NFS
+		empty := ""
+		pvc.Spec.StorageClassName = &empty
+		pvc.Spec.VolumeName = c.name
+		pv := &corev1.PersistentVolume{TypeMeta: typeMeta("v1", "PersistentVolume"), ObjectMeta: e.meta(c.name, c.name),
+			Spec: corev1.PersistentVolumeSpec{
+				Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(c.size)},
+				AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany},
+				PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+				StorageClassName:              "",
+				PersistentVolumeSource:        corev1.PersistentVolumeSource{NFS: &corev1.NFSVolumeSource{Server: nfs.Server, Path: path.Join(nfs.Path, e.g.Name, c.name)}},
+			}}
+		pv.Namespace = "" // PersistentVolumes are cluster-wide
+		e.add("PersistentVolume", c.name, pv)
+	}
+	e.add("PersistentVolumeClaim", c.name, pvc)
+}
+
+func (e *emitter) pvc(c *claim) *corev1.PersistentVolumeClaim {
+	q, err := resource.ParseQuantity(c.size)
+	if err != nil {
+		e.warn(CodeUnsupported, c.src, "%s: size %q is not a Kubernetes quantity; 1Gi is used", c.what, c.size)
+		q = resource.MustParse("1Gi")
+	}
+	c.size = q.String()
+	spec := corev1.PersistentVolumeClaimSpec{
+		AccessModes: []corev1.PersistentVolumeAccessMode{c.access},
+		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: q}},
+	}
+	if c.class != "" {
+		spec.StorageClassName = &c.class
+	}
+	return &corev1.PersistentVolumeClaim{TypeMeta: typeMeta("v1", "PersistentVolumeClaim"), ObjectMeta: e.meta(c.name, c.name), Spec: spec}
+}
+
+// unique gives an object of a kind a name no other owner has: a derived
+// name that collides gets a hash suffix of its owner.
+func (e *emitter) unique(kind, want, owner string) string {
+	if e.names == nil {
+		e.names = map[string]string{}
+	}
+	name := want
+	if prev, ok := e.names[kind+"/"+name]; ok && prev != owner {
+		name = joinName(want, hashOf(owner), 63)
+	}
+	e.names[kind+"/"+name] = owner
+	return name
+}
+
+func containsString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// configMapData puts text in data and anything else in binaryData.
+func configMapData(key string, data []byte) (map[string]string, map[string][]byte) {
+	if utf8.Valid(data) {
+		return map[string]string{key: string(data)}, nil
+	}
+	return nil, map[string][]byte{key: data}
+}
+
+func (e *emitter) configMap(name, app, key string, data []byte) {
+	cm := &corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: e.meta(name, app)}
+	cm.Data, cm.BinaryData = configMapData(key, data)
+	e.add("ConfigMap", name, cm)
+}

@@ -1,0 +1,229 @@
+package kubernetes
+
+import (
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/transship/transship/translate"
+)
+
+// The workload kinds.
+const (
+	kindDeployment  = "Deployment"
+	kindStatefulSet = "StatefulSet"
+	kindDaemonSet   = "DaemonSet"
+	kindJob         = "Job"
+)
+
+// svcInfo is what the emitter decided about one compose service before
+// rendering it.
+type svcInfo struct {
+	s    *translate.Service
+	name string // Kubernetes name of its workload and Service
+	kind string
+	// ports are the Service ports (see service.go); service is the name
+	// peers resolve, "" when the service gets no Service.
+	ports   []port
+	service string
+}
+
+func sub(src translate.Src, key string) translate.Src {
+	return translate.Src{Pos: src.Pos, Path: src.Path + "." + key}
+}
+
+// plan names every service and picks its workload kind. A name collision
+// is an error: two compose services would become one Kubernetes object.
+func (e *emitter) plan() bool {
+	owners := map[string]string{}
+	oneShot := map[string]bool{}
+	for _, s := range e.g.Services {
+		for _, d := range s.DependsOn {
+			if d.Condition == "service_completed_successfully" {
+				oneShot[d.Service] = true
+			}
+		}
+	}
+	ok := true
+	for _, s := range e.g.Services {
+		name := dnsName(s.Name, maxName)
+		if prev, dup := owners[name]; dup {
+			e.diags = append(e.diags, translate.Errorf(CodeNameCollision, s.Src,
+				"services %s and %s both become the Kubernetes name %q; rename one", prev, s.Name, name))
+			ok = false
+			continue
+		}
+		owners[name] = s.Name
+		e.serviceNames[name] = true
+		if name != s.Name {
+			e.warn(CodeRenamed, s.Src, "service %s is named %s in Kubernetes (DNS names allow only a-z, 0-9 and '-'); peers that connect to %q must use %q", s.Name, name, s.Name, name)
+		}
+		e.svc[s.Name] = &svcInfo{s: s, name: name, kind: e.workloadKind(s, oneShot[s.Name])}
+	}
+	return ok
+}
+
+// workloadKind: x-transship (or kompose.controller.type) decides; else
+// deploy.mode global runs on every node, one-shot services (restart "no"
+// or "on-failure", or awaited with service_completed_successfully) run to
+// completion, replicas that cannot share their own volume get one each,
+// and the rest is a Deployment.
+func (e *emitter) workloadKind(s *translate.Service, oneShot bool) string {
+	switch s.Ext.Workload {
+	case "deployment":
+		return kindDeployment
+	case "statefulset":
+		return kindStatefulSet
+	case "daemonset":
+		return kindDaemonSet
+	case "job":
+		return kindJob
+	}
+	switch {
+	case s.Global:
+		return kindDaemonSet
+	case oneShot || s.Restart.Policy == "no" || s.Restart.Policy == "on-failure":
+		return kindJob
+	case replicas(s) > 1 && !e.sharedStorage() && e.ownsVolume(s):
+		return kindStatefulSet
+	}
+	return kindDeployment
+}
+
+func replicas(s *translate.Service) int {
+	if s.Replicas == nil {
+		return 1
+	}
+	return *s.Replicas
+}
+
+// ownsVolume: the service mounts a project volume no other service uses.
+func (e *emitter) ownsVolume(s *translate.Service) bool {
+	for _, v := range e.g.Volumes {
+		if !v.External && len(v.Users) == 1 && v.Users[0] == s.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// service renders one compose service: its workload, Service, Ingress.
+func (e *emitter) service(s *translate.Service) {
+	si := e.svc[s.Name]
+	e.servicePorts(si)
+	pod, claims := e.podTemplate(si)
+	m := e.meta(si.name, si.name)
+	m.Annotations = e.annotations(s)
+	sel := &metav1.LabelSelector{MatchLabels: e.selector(si.name)}
+	switch si.kind {
+	case kindDaemonSet:
+		e.add(si.kind, si.name, &appsv1.DaemonSet{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
+			Spec: appsv1.DaemonSetSpec{Selector: sel, Template: pod, UpdateStrategy: daemonUpdate(s)}})
+	case kindStatefulSet:
+		e.add(si.kind, si.name, &appsv1.StatefulSet{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
+			Spec: appsv1.StatefulSetSpec{Replicas: int32p(replicas(s)), Selector: sel, Template: pod, ServiceName: si.name,
+				VolumeClaimTemplates: claims, PodManagementPolicy: appsv1.ParallelPodManagement}})
+	case kindJob:
+		e.add(si.kind, si.name, &batchv1.Job{TypeMeta: typeMeta("batch/v1", si.kind), ObjectMeta: m, Spec: e.jobSpec(si, pod)})
+	default:
+		e.add(si.kind, si.name, &appsv1.Deployment{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
+			Spec: appsv1.DeploymentSpec{Replicas: int32p(replicas(s)), Selector: sel, Template: pod, Strategy: e.strategy(si)}})
+	}
+	e.serviceObjects(si)
+	e.ingress(si)
+}
+
+// jobSpec: restart "no" runs once; "on-failure" retries up to its
+// max_attempts (Kubernetes' default of 6 when compose sets none, where
+// compose would retry forever). Replicas run in parallel.
+func (e *emitter) jobSpec(si *svcInfo, pod corev1.PodTemplateSpec) batchv1.JobSpec {
+	s := si.s
+	spec := batchv1.JobSpec{Template: pod, BackoffLimit: int32p(0)}
+	pod.Spec.RestartPolicy = corev1.RestartPolicyNever
+	if s.Restart.Policy == "on-failure" || s.Restart.Policy == "always" || s.Restart.Policy == "unless-stopped" {
+		pod.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		spec.BackoffLimit = int32p(6)
+		if s.Restart.MaxAttempts > 0 {
+			spec.BackoffLimit = int32p(s.Restart.MaxAttempts)
+		}
+		if s.Restart.Policy != "on-failure" {
+			e.warn(CodeRestart, sub(s.Src, "restart"), "service %s runs as a Job, which retries a failed run at most %d times instead of restarting it always", s.Name, *spec.BackoffLimit)
+		}
+	}
+	spec.Template = pod
+	if n := replicas(s); n != 1 {
+		spec.Parallelism, spec.Completions = int32p(n), int32p(n)
+	}
+	return spec
+}
+
+// strategy: a pod holding a ReadWriteOnce claim must stop before its
+// successor starts (Recreate), else the rollout hangs on the volume.
+// Otherwise update_config maps to the rolling update's surge and
+// unavailability: start-first surges, stop-first does not.
+func (e *emitter) strategy(si *svcInfo) appsv1.DeploymentStrategy {
+	if e.holdsRWO(si.s) {
+		return appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+	}
+	u := si.s.Update
+	if u == nil {
+		return appsv1.DeploymentStrategy{}
+	}
+	n := intstr.FromInt32(1)
+	if u.Parallelism != nil && *u.Parallelism > 0 {
+		n = intstr.FromInt32(int32(min(*u.Parallelism, 1<<30)))
+	}
+	zero := intstr.FromInt32(0)
+	ru := &appsv1.RollingUpdateDeployment{MaxSurge: &n, MaxUnavailable: &zero}
+	if u.Order != "start-first" {
+		ru = &appsv1.RollingUpdateDeployment{MaxSurge: &zero, MaxUnavailable: &n}
+	}
+	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: ru}
+}
+
+func daemonUpdate(s *translate.Service) appsv1.DaemonSetUpdateStrategy {
+	if s.Update == nil || s.Update.Parallelism == nil || *s.Update.Parallelism == 0 {
+		return appsv1.DaemonSetUpdateStrategy{}
+	}
+	n := intstr.FromInt32(int32(min(*s.Update.Parallelism, 1<<30)))
+	return appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &n}}
+}
+
+// annotations carry the compose labels that are not kompose's (those
+// were read by translate): Kubernetes label values are too restricted
+// for arbitrary compose label values, annotations are not.
+func (e *emitter) annotations(s *translate.Service) map[string]string {
+	var out map[string]string
+	for _, l := range s.Labels {
+		if strings.HasPrefix(l.Key, "kompose.") {
+			continue
+		}
+		if !qualifiedName(l.Key) {
+			e.warn(CodeLabel, sub(s.Src, "labels"), "label %q is not a valid Kubernetes annotation key; it is not carried over", l.Key)
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[l.Key] = l.Value
+	}
+	return out
+}
+
+func typeMeta(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
+
+func int32p(n int) *int32 {
+	v := int32(min(max(n, 0), 1<<30))
+	return &v
+}
+
+func int64p(n int64) *int64 { return &n }
+
+func boolp(b bool) *bool { return &b }
