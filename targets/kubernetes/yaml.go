@@ -231,17 +231,17 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 // first after the digits.
 var unitNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[A-DF-NP-WYZa-df-np-wyz][A-Za-z]*$`)
 
-// literalSafe: a multi-line, printable text whose first non-empty line does not
-// start with a space (which would need an indentation indicator), with
+// literalSafe: a multi-line, printable text whose first non-empty line
+// does not start with a blank (the reader takes the block's indentation
+// from it, and go-yaml v2 refuses a tab there), with
 // no trailing blanks (which a reader keeps but a reviewer cannot see).
 func literalSafe(s string) bool {
-	if !strings.Contains(strings.TrimRight(s, "\n"), "\n") || !utf8.ValidString(s) || strings.HasPrefix(strings.TrimLeft(s, "\n"), " ") {
+	first := strings.TrimLeft(s, "\n")
+	if !strings.Contains(strings.TrimRight(s, "\n"), "\n") || !utf8.ValidString(s) || strings.HasPrefix(first, " ") || strings.HasPrefix(first, "\t") {
 		return false
 	}
 	for _, line := range strings.Split(s, "\n") {
-		// go-yaml v2 (the API server's reader) also refuses a line that
-		// starts with a tab inside a block.
-		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") || strings.HasSuffix(line, "\r") || strings.HasPrefix(line, "\t") {
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") || strings.HasSuffix(line, "\r") {
 			return false
 		}
 		for _, r := range line {
