@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# make e2e-deps: builds a real kube-apiserver and etcd from the Go module
+# proxy, for the tests that validate our manifests against a real API server
+# (internal/kubeapi). Needs only Go.
+#
+#   bin dir: ${TRANSSHIP_E2E_CACHE:-$HOME/.cache/transship-e2e}/kube-v1.37.2/bin
+#
+# The bin dir's path is the last line on stdout; progress goes to stderr.
+# Idempotent: when both binaries are there and answer --version, it does
+# nothing. A cold build takes 5-12 min on 2 cores (peak RSS ~2.4 GB, ~570 MB
+# of module cache, ~3 GB of build cache); a warm one ~15 s.
+#
+# Why not `go install k8s.io/kubernetes/cmd/kube-apiserver@v1.37.2`: the
+# kubernetes module (and etcd's server module) carry replace directives
+# (./staging/...), which `go install pkg@version` refuses. So we build in a
+# throwaway main module that requires k8s.io/kubernetes and replaces each
+# staging module by its published k8s.io/* v0.37.2 (see
+# ../shared/notes/kubernetes.md section 7). The list of staging modules is
+# read from k8s.io/kubernetes' own go.mod.
+set -euo pipefail
+
+KUBE_VERSION=v1.37.2
+STAGING_VERSION=v0.37.2   # staging modules are published as v0.<minor>.<patch>
+
+cache="${TRANSSHIP_E2E_CACHE:-$HOME/.cache/transship-e2e}"
+bin="$cache/kube-$KUBE_VERSION/bin"
+
+log() { echo "e2e-deps: $*" >&2; }
+
+# ok BINARY: the binary exists and runs.
+ok() { [ -x "$1" ] && "$1" --version >/dev/null 2>&1; }
+
+if ok "$bin/kube-apiserver" && ok "$bin/etcd"; then
+  log "kube-apiserver and etcd $KUBE_VERSION already built"
+  echo "$bin"
+  exit 0
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null 2>&1 || { log "go not found (looked in PATH and /usr/local/go/bin)"; exit 1; }
+
+export GOWORK=off GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0
+
+mkdir -p "$bin"
+work=$(mktemp -d "$cache/build.XXXXXX")
+cleanup() {
+  rm -rf "$work"
+  rm -f "$bin"/.*.tmp.$$
+}
+trap cleanup EXIT
+cd "$work"
+
+log "$(go version); building in $work"
+go mod init transship.invalid/e2e-build >/dev/null 2>&1
+
+log "reading k8s.io/kubernetes@$KUBE_VERSION's go.mod"
+gomod=$(go list -m -f '{{.GoMod}}' "k8s.io/kubernetes@$KUBE_VERSION")
+[ -f "$gomod" ] || { log "could not fetch k8s.io/kubernetes@$KUBE_VERSION's go.mod"; exit 1; }
+
+# Staging modules: replaced by ./staging/... in kubernetes' go.mod AND
+# required by it (sample-cli-plugin and sample-controller are replaced but
+# neither required nor published).
+mapfile -t staged < <(awk '
+  /^replace[ \t]*\(/ { rep = 1; next }
+  /^require[ \t]*\(/ { req = 1; next }
+  /^\)/              { rep = 0; req = 0; next }
+  rep && $2 == "=>" && $3 ~ /^\.\/staging\// { replaced[$1] = 1 }
+  req && $1 ~ /^k8s\.io\//                   { required[$1] = 1 }
+  END { for (m in replaced) if (m in required) print m }
+' "$gomod" | sort)
+[ "${#staged[@]}" -gt 0 ] || { log "found no staging modules in $gomod"; exit 1; }
+log "${#staged[@]} staging modules -> $STAGING_VERSION"
+
+edits=(-require="k8s.io/kubernetes@$KUBE_VERSION")
+for m in "${staged[@]}"; do
+  edits+=(-replace="$m=$m@$STAGING_VERSION")
+done
+go mod edit "${edits[@]}"
+
+log "resolving the module graph (downloads ~570 MB on a cold module cache)"
+go mod download k8s.io/kubernetes
+
+minor=${KUBE_VERSION#v1.}
+minor=${minor%%.*}
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  ldflags+=" -X $pkg.gitVersion=$KUBE_VERSION"
+  ldflags+=" -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  ldflags+=" -X $pkg.gitTreeState=clean"
+  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+
+# build NAME PACKAGE [LDFLAGS]: builds to a temporary name, checks that it
+# runs, then renames it, so an interrupted build never leaves a half binary.
+build() {
+  local name=$1 pkg=$2 flags=${3:-"-s -w"} start=$SECONDS
+  local tmp="$bin/.$name.tmp.$$"
+  if ok "$bin/$name"; then
+    log "$name: already built"
+    return
+  fi
+  log "$name: go build $pkg (this is the slow part)"
+  go build -trimpath -ldflags "$flags" -o "$tmp" "$pkg"
+  "$tmp" --version >&2
+  mv -f "$tmp" "$bin/$name"
+  log "$name: built in $((SECONDS - start)) s"
+}
+
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$ldflags"
+# etcd's server module is in kubernetes' module graph (v3.7.0, matching its
+# etcd client); its root package is the etcd main.
+build etcd go.etcd.io/etcd/server/v3
+
+log "done"
+echo "$bin"
