@@ -10,6 +10,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/loader"
 
+	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/internal/synth"
 )
 
@@ -83,7 +84,7 @@ func BenchmarkLoad(b *testing.B) {
 
 // BenchmarkCorpus loads every corpus file once per iteration.
 func BenchmarkCorpus(b *testing.B) {
-	files := corpusFiles(b)
+	files := corpus.Files(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, f := range files {

@@ -1,76 +1,18 @@
 package translate
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/sirupsen/logrus"
+
+	"github.com/transship/transship/internal/corpus"
 )
-
-// corpusDir is the shared corpus of real compose files, beside the
-// repository. Tests skip without it, except in CI where it must be there.
-const corpusDir = "../../shared/corpus"
-
-// corpusFiles lists every compose file of the corpus: YAML files and the
-// one compose override kept as a .yaml.example.
-func corpusFiles(t testing.TB) []string {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus %s is missing in CI: %v", corpusDir, err)
-		}
-		t.Skipf("corpus %s not found (it lives beside the repository as ../shared/corpus); skipping", corpusDir)
-	}
-	var files []string
-	err := filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if !d.IsDir() && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yaml.example")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	return files
-}
-
-// overlaySets reads FEATURES.md's "Overlay sets loaded together": files
-// meant for `-f base -f overlay`, which only load together.
-func overlaySets(t testing.TB) [][]string {
-	f, err := os.Open(filepath.Join(corpusDir, "FEATURES.md"))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	line := regexp.MustCompile("^\\* `[^`]+` ← (.*)$")
-	var sets [][]string
-	for sc := bufio.NewScanner(f); sc.Scan(); {
-		m := line.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		var set []string
-		for _, part := range strings.Split(m[1], " + ") {
-			set = append(set, filepath.Join(corpusDir, strings.Trim(part, "` ")))
-		}
-		sets = append(sets, set)
-	}
-	return sets
-}
 
 // oracle loads files with compose-go alone, as FEATURES.md did: the
 // folder's .env, no process environment, every profile.
@@ -89,14 +31,10 @@ func oracle(files []string) error {
 // checks it against compose-go alone: what compose-go accepts becomes a
 // Graph; what it rejects is an error diagnostic with a file and a line.
 func TestCorpus(t *testing.T) {
-	inputs := [][]string{}
-	for _, f := range corpusFiles(t) {
-		inputs = append(inputs, []string{f})
-	}
-	inputs = append(inputs, overlaySets(t)...)
+	inputs := corpus.Inputs(t)
 	var accepted, rejected int
 	for _, files := range inputs {
-		name := strings.TrimPrefix(strings.Join(files, "+"), corpusDir+"/")
+		name := corpus.Name(files)
 		want := oracle(files)
 		g, ds := loadNoPanic(t, name, files)
 		switch {
@@ -112,7 +50,7 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	t.Logf("corpus: %d inputs (%d files, %d overlay sets): %d accepted -> graph, %d rejected with positioned errors",
-		len(inputs), len(inputs)-len(overlaySets(t)), len(overlaySets(t)), accepted, rejected)
+		len(inputs), len(inputs)-len(corpus.OverlaySets()), len(corpus.OverlaySets()), accepted, rejected)
 	fmt.Fprintf(os.Stderr, "corpus: %d accepted -> graph, %d rejected with positioned errors\n", accepted, rejected)
 }
 

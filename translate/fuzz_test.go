@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/transship/transship/internal/corpus"
 )
 
 // FuzzLoad feeds arbitrary bytes as a compose file: Load must answer with
@@ -12,8 +14,8 @@ import (
 // must have a position.
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("../examples/*/compose.yaml")
-	if _, err := os.Stat(corpusDir); err == nil {
-		more, _ := filepath.Glob(corpusDir + "/*/*.y*ml")
+	if _, err := os.Stat(corpus.Dir()); err == nil {
+		more, _ := filepath.Glob(corpus.Dir() + "/*/*.y*ml")
 		seeds = append(seeds, more...)
 	}
 	for _, s := range seeds {
