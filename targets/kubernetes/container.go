@@ -52,6 +52,9 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 	spec.InitContainers = e.waits(si, &spec)
 	spec.Containers = []corev1.Container{c}
 	if e.o.Site.RunAsNonRoot {
+		if s.Security.Privileged {
+			e.warn(CodeSecurity, sub(s.Src, "privileged"), "service %s is privileged, which the site's restricted Pod Security forbids; its pod will be refused", s.Name)
+		}
 		restrict(&spec)
 	}
 	labels := e.selector(si.name)
@@ -346,7 +349,9 @@ func restrict(spec *corev1.PodSpec) {
 			if c.SecurityContext == nil {
 				c.SecurityContext = &corev1.SecurityContext{}
 			}
-			c.SecurityContext.AllowPrivilegeEscalation = boolp(false)
+			if c.SecurityContext.Privileged == nil { // the API refuses both at once
+				c.SecurityContext.AllowPrivilegeEscalation = boolp(false)
+			}
 			if c.SecurityContext.Capabilities == nil {
 				c.SecurityContext.Capabilities = &corev1.Capabilities{}
 			}
@@ -385,10 +390,10 @@ func (e *emitter) hostAliases(s *translate.Service) []corev1.HostAlias {
 }
 
 func dnsConfig(s *translate.Service) *corev1.PodDNSConfig {
-	if len(s.DNS) == 0 && len(s.DNSSearch) == 0 && len(s.DNSOptions) == 0 {
+	if len(nonEmpty(s.DNS)) == 0 && len(nonEmpty(s.DNSSearch)) == 0 && len(s.DNSOptions) == 0 {
 		return nil
 	}
-	c := &corev1.PodDNSConfig{Nameservers: s.DNS, Searches: s.DNSSearch}
+	c := &corev1.PodDNSConfig{Nameservers: nonEmpty(s.DNS), Searches: nonEmpty(s.DNSSearch)}
 	for _, o := range s.DNSOptions {
 		name, val, ok := strings.Cut(o, ":")
 		opt := corev1.PodDNSConfigOption{Name: name}
@@ -406,6 +411,17 @@ func (e *emitter) netMode(s *translate.Service) {
 	if s.NetMode != "" && s.NetMode != "host" && s.NetMode != "bridge" && s.NetMode != "default" {
 		e.warn(CodeNetworkMode, sub(s.Src, "network_mode"), "network_mode %q has no Kubernetes form; the pod gets its own network and reaches others through their Services", s.NetMode)
 	}
+}
+
+// nonEmpty drops empty entries (`dns_search: [""]` means none).
+func nonEmpty(l []string) []string {
+	var out []string
+	for _, s := range l {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func platformSelector(p string) map[string]string {

@@ -138,9 +138,12 @@ func (e *emitter) fileConfigMap(source string) string {
 func (e *emitter) fileMount(m translate.Mount, p *podVolumes, vm *corev1.VolumeMount) bool {
 	obj, key := e.objectOf(m)
 	var mode *int32
-	if m.Mode != nil {
+	switch {
+	case m.Mode != nil && *m.Mode >= 0 && *m.Mode <= 0o777:
 		v := int32(*m.Mode)
 		mode = &v
+	case m.Mode != nil:
+		e.warn(CodeMount, m.Src, "mode %d is not a file mode (0 to 0777, written in octal as 0644); the default mode is used", *m.Mode)
 	}
 	items := []corev1.KeyToPath{{Key: key, Path: key, Mode: mode}}
 	vm.Name, vm.SubPath, vm.ReadOnly = string(m.Kind)+"-"+obj, key, true

@@ -258,15 +258,21 @@ func (e *emitter) ingress(si *svcInfo) {
 	if len(hosts) == 0 {
 		ing.Spec.Rules = []networkingv1.IngressRule{{IngressRuleValue: rule}}
 	}
+	ing.Annotations = copyMap(e.o.Site.IngressAnnotations)
 	if class := firstNonEmpty(x.IngressClass, e.o.Site.IngressClass); class != "" {
 		ing.Spec.IngressClassName = &class
+		// The API refuses a legacy class annotation that names another class.
+		if _, ok := ing.Annotations[legacyClass]; ok {
+			ing.Annotations[legacyClass] = class
+		}
 	}
-	ing.Annotations = copyMap(e.o.Site.IngressAnnotations)
 	if x.TLS || x.TLSSecret != "" {
 		e.tls(si, ing, hosts, src)
 	}
 	e.add("Ingress", si.name, ing)
 }
+
+const legacyClass = "kubernetes.io/ingress.class"
 
 // tls adds the TLS section. Its secret is the one named, else
 // <name>-tls, which cert-manager fills when the site names an issuer.
