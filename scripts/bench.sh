@@ -45,5 +45,17 @@ for n in 50 500 5000; do
   printf '%-9s %-24s %-24s %-24s %s\n' "$n" "$full $fullkb" "$floor $floorkb" "$ours $ourskb" "$ratio"
 done
 
+# The Kubernetes target on the same files, next to `transship graph`
+# (both write one stream to stdout).
 echo
-go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" ./translate/
+printf '%-9s %-24s %-24s %s\n' services "transship graph" "convert --to kubernetes" "kubernetes/graph"
+for n in 50 500 5000; do
+  f="$work/synth-$n/compose.yaml"
+  read -r g gkb < <(best "$work/transship" graph -f "$f")
+  read -r k kkb < <(best "$work/transship" convert --to kubernetes -f "$f" -o -)
+  ratio=$(awk -v a="$k" -v b="$g" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-9s %-24s %-24s %s\n' "$n" "$g $gkb" "$k $kkb" "$ratio"
+done
+
+echo
+go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" ./translate/ ./targets/kubernetes/
