@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/schema"
+	"github.com/transship/transship/targets/site"
 )
 
 // runGraph prints the Graph as JSON: `convert --to graph -o -`.
@@ -35,11 +36,16 @@ func runTargets(e *env, args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "  %-22s %s\n", name, t.about)
 	}
+	fmt.Fprintln(e.stdout, "\nSite profiles (convert --site NAME, or an HCL file extending one):")
+	for _, p := range site.Builtins() {
+		first, _, _ := strings.Cut(p.Description, ". ")
+		fmt.Fprintf(e.stdout, "  %-22s %s\n", p.Name, strings.TrimSuffix(first, "."))
+	}
 	return exitOK
 }
 
 // schemas are the JSON Schemas `transship schema NAME` prints.
-var schemas = map[string][]byte{"x-transship": schema.XTransship}
+var schemas = map[string][]byte{"x-transship": schema.XTransship, "site": schema.Site}
 
 func runSchema(e *env, args []string) int {
 	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
@@ -56,7 +62,7 @@ func runSchema(e *env, args []string) int {
 	}
 	s, ok := schemas[name]
 	if !ok {
-		return usageError(e, fs, "unknown schema %q (known: x-transship)", name)
+		return usageError(e, fs, "unknown schema %q (known: site, x-transship)", name)
 	}
 	e.stdout.Write(s)
 	return exitOK

@@ -15,12 +15,13 @@ Commands:
   convert   generate a target's files from a compose project
   graph     print the project as transship understands it (JSON)
   targets   list the targets convert can generate
-  schema    print the JSON Schema of the x-transship extension
+  schema    print a JSON Schema: the x-transship extension, or site profiles
   version   print transship's version
   help      show help for a command
 
 Examples:
-  transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
+  transship convert --to kubernetes -f examples/web-db-cache/compose.yaml -o out/web-db-cache
+  transship convert --to k8s --site egi-im --domain 203.0.113.7.nip.io -o deploy/k8s
   transship graph -f compose.yaml -f compose.prod.yaml --profile debug
 
 Exit status: 0 success, 1 errors in the input or output (or --check found
@@ -41,9 +42,20 @@ files are discovered or merged in order, .env and --env-file feed
 interpolation, profiles select services. Files are written atomically, and
 a manifest (.transship-manifest) records what transship wrote: files it
 did not write are never overwritten or deleted without --force.
+
+Kubernetes (--to kubernetes, or k8s) writes one manifest per object and a
+kustomization.yaml: apply it with 'kubectl apply -k DIR'. What depends on
+the cluster (ingress class, TLS issuer, storage classes, NFS) comes from a
+site profile (--site); 'transship targets' lists the built-in ones.
 `, `
 Examples:
-  # convert a shipped example to the graph target
+  # convert a shipped example to Kubernetes manifests
+  transship convert --to kubernetes -f examples/web-db-cache/compose.yaml -o out/web-db-cache
+  # for an EGI cluster made by the Infrastructure Manager, with nip.io hosts
+  transship convert --to k8s --site egi-im --domain 203.0.113.7.nip.io -o deploy/k8s
+  # stream the manifests straight to a cluster
+  transship convert --to k8s -o - | kubectl apply -f -
+  # the graph transship builds, for debugging
   transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
   # merge an override file and stream the result
   transship convert --to graph -f compose.yaml -f compose.prod.yaml -o -
@@ -74,10 +86,11 @@ Example:
 	"schema": {`Print a JSON Schema of what transship adds to compose.
 
 Usage:
-  transship schema [x-transship]
+  transship schema [x-transship|site]
 `, `
-Example:
+Examples:
   transship schema x-transship > x-transship.schema.json
+  transship schema site > site.schema.json
 `},
 	"version": {`Print transship's version.
 
