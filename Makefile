@@ -11,7 +11,7 @@ build:
 
 # Convert a shipped example: the README's first command.
 run:
-	$(GO) run ./cmd/transship convert --to graph -f examples/$(EXAMPLE)/compose.yaml -o out/$(EXAMPLE)
+	$(GO) run ./cmd/transship convert --to kubernetes -f examples/$(EXAMPLE)/compose.yaml -o out/$(EXAMPLE)
 
 # Every test; the corpus sweeps run verbosely so their counts are printed.
 # The Kubernetes tests need the API server from `make e2e-deps` (they skip
@@ -37,6 +37,7 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $${FUZZTIME:-60s} ./translate/
+	$(GO) test -run '^$$' -fuzz '^FuzzEmit$$' -fuzztime $${FUZZTIME:-60s} ./targets/kubernetes/
 
 clean:
 	rm -rf bin out
