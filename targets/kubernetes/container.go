@@ -55,6 +55,9 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 		if s.Security.Privileged {
 			e.warn(CodeSecurity, sub(s.Src, "privileged"), "service %s is privileged, which the site's restricted Pod Security forbids; its pod will be refused", s.Name)
 		}
+		if c.SecurityContext == nil || c.SecurityContext.RunAsUser == nil || *c.SecurityContext.RunAsUser == 0 {
+			e.warn(CodeSecurity, s.Src, "the site runs pods as non-root and service %s sets no non-root user: its image must declare one, or set user: \"1000\"", s.Name)
+		}
 		restrict(&spec)
 	}
 	labels := e.selector(si.name)
@@ -351,6 +354,11 @@ func restrict(spec *corev1.PodSpec) {
 			}
 			if c.SecurityContext.Privileged == nil { // the API refuses both at once
 				c.SecurityContext.AllowPrivilegeEscalation = boolp(false)
+			}
+			if i < len(spec.InitContainers) && c == &spec.InitContainers[i] {
+				// The wait images run as root by default; the kubelet
+				// refuses that under runAsNonRoot, and they need no root.
+				c.SecurityContext.RunAsUser = int64p(65534)
 			}
 			if c.SecurityContext.Capabilities == nil {
 				c.SecurityContext.Capabilities = &corev1.Capabilities{}
