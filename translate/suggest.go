@@ -151,7 +151,7 @@ func objectKeys(node map[string]any) []string {
 func closest(key string, candidates []string) string {
 	best, bestD := "", len(key)/3+1
 	for _, c := range candidates {
-		if d := editDistance(key, c); d < bestD || d == bestD && best == "" && d <= 2 {
+		if d := EditDistance(key, c); d < bestD || d == bestD && best == "" && d <= 2 {
 			best, bestD = c, d
 		}
 	}
@@ -161,7 +161,9 @@ func closest(key string, candidates []string) string {
 	return best
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b, for the
+// "did you mean" hints of translate and of site profiles.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
