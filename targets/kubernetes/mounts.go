@@ -74,6 +74,9 @@ func (e *emitter) volumeMount(si *svcInfo, m translate.Mount, p *podVolumes, vm 
 		p.add(corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 		return true
 	}
+	if t := si.s.Ext.VolumeType; t == "hostPath" || t == "configMap" {
+		e.warn(CodeMount, m.Src, "volume type %s (kompose.volume.type) is not honoured for named volumes; volume %s is a claim", t, m.Source)
+	}
 	vm.Name = c.name
 	if c.template {
 		if !p.seen[c.name] {
