@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"net/netip"
 	"regexp"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -136,15 +137,5 @@ var qualified = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([
 
 // qualifiedName is Kubernetes' rule for label and annotation keys.
 func qualifiedName(k string) bool {
-	prefix, _, ok := cutLast(k, "/")
-	return qualified.MatchString(k) && (!ok || len(prefix) <= 253)
-}
-
-func cutLast(s, sep string) (string, string, bool) {
-	for i := len(s) - len(sep); i >= 0; i-- {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
+	return qualified.MatchString(k) && strings.LastIndex(k, "/") <= 253
 }

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -182,7 +183,7 @@ func (e *emitter) bindClaim(s *translate.Service, m translate.Mount) (added *cla
 		e.bindWarning(m, c)
 		added = c
 	}
-	if !containsString(c.users, s.Name) {
+	if !slices.Contains(c.users, s.Name) {
 		c.users = append(c.users, s.Name)
 	}
 	return added
@@ -258,15 +259,6 @@ func (e *emitter) unique(kind, want, owner string) string {
 	}
 	e.names[kind+"/"+name] = owner
 	return name
-}
-
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // configMapData puts text in data and anything else in binaryData.
