@@ -117,6 +117,55 @@ func TestSiteAgreement(t *testing.T) {
 		{`{"kubernetes": {"nfs": {"server": "fd00::5", "path": "/x"}}}`, true},
 		{`{"kubernetes": {"nfs": {"server": "nfs server", "path": "/x"}}}`, false},
 		{`{"kubernetes": {"nfs": {"server": "nfs.example.org", "path": "x"}}}`, false},
+		{`{"extends": "egi-dirac", "batch": {"walltime": "12:00:00", "dirac_tags": ["GPU", "GPU"]}}`, true},
+		{`{"batch": {"unknown": 1}}`, false},
+		{`{"batch": {"scheduler": "condor"}}`, false},
+		{`{"batch": {"scheduler": "none", "runtime": "udocker"}}`, true},
+		{`{"batch": {"runtime": "docker"}}`, false},
+		{`{"batch": {"walltime": "90"}}`, true},
+		{`{"batch": {"walltime": "90:00"}}`, true},
+		{`{"batch": {"walltime": "48:00:00"}}`, true},
+		{`{"batch": {"walltime": "1-23:59:59"}}`, true},
+		{`{"batch": {"walltime": "1-24:00:00"}}`, false},
+		{`{"batch": {"walltime": "1:60:00"}}`, false},
+		{`{"batch": {"walltime": "1-12"}}`, false},
+		{`{"batch": {"walltime": "1h"}}`, false},
+		{`{"batch": {"walltime": "0-00:00:00"}}`, false},
+		{`{"batch": {"walltime": "0"}}`, false},
+		{`{"batch": {"walltime": ""}}`, false},
+		{`{"batch": {"partition": "cpu,gpu", "account": "group_a.b", "qos": ""}}`, true},
+		{`{"batch": {"partition": "cpu gpu"}}`, false},
+		{`{"batch": {"partition": "cpu,"}}`, false},
+		{`{"batch": {"account": "a;b"}}`, false},
+		{`{"batch": {"qos": "high prio"}}`, false},
+		{`{"batch": {"min_cpus": 0.5}}`, true},
+		{`{"batch": {"min_cpus": 0}}`, false},
+		{`{"batch": {"min_cpus": -1}}`, false},
+		{`{"batch": {"min_memory": "1.5GB"}}`, true},
+		{`{"batch": {"min_memory": "512M"}}`, true},
+		{`{"batch": {"min_memory": "1048576"}}`, true},
+		{`{"batch": {"min_memory": "2 GB"}}`, false},
+		{`{"batch": {"min_memory": "1t"}}`, false},
+		{`{"batch": {"min_memory": "1gib"}}`, false},
+		{`{"batch": {"min_memory": "0.0g"}}`, false},
+		{`{"batch": {"min_memory": ""}}`, false},
+		{`{"batch": {"cvmfs_unpacked": ""}}`, true},
+		{`{"batch": {"cvmfs_unpacked": "cvmfs/unpacked.cern.ch"}}`, false},
+		{`{"batch": {"image_cache": "/scratch/x\ny"}}`, false},
+		{`{"batch": {"volume_base": "/scratch/x\u0000"}}`, false},
+		{`{"batch": {"requirements": "OpSys == \"LINUX\" && Arch == \"X86_64\""}}`, true},
+		{`{"batch": {"requirements": "a\r"}}`, false},
+		{`{"batch": {"dirac_site": "LCG.UKI-LT2-IC-HEP.uk"}}`, true},
+		{`{"batch": {"dirac_site": "CESGA"}}`, false},
+		{`{"batch": {"dirac_tags": []}}`, true},
+		{`{"batch": {"dirac_tags": ["8Processors", "GPU"]}}`, true},
+		{`{"batch": {"dirac_tags": ["multi processor"]}}`, false},
+		{`{"batch": {"dirac_tags": [""]}}`, false},
+		{`{"batch": {"extra": {"exclusive": "", "MY.Project": "x", "mail-type": "END,FAIL"}}}`, true},
+		{`{"batch": {"extra": {"+Project": "x"}}}`, false},
+		{`{"batch": {"extra": {"--constraint": "x"}}}`, false},
+		{`{"batch": {"extra": {"constraint": "a\nb"}}}`, false},
+		{`{"batch": {"extra": {"constraint": ["a"]}}}`, false},
 	}
 	for _, tc := range cases {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.doc))
@@ -158,7 +207,10 @@ func examplesDoc(t *testing.T) string {
 	k := object(s.Defs["kubernetes"].Properties)
 	k["nfs"] = object(s.Defs["nfs"].Properties)
 	doc["kubernetes"] = k
-	if len(k) != len(s.Defs["kubernetes"].Properties) || len(doc) != len(s.Properties) {
+	b := object(s.Defs["batch"].Properties)
+	doc["batch"] = b
+	if len(k) != len(s.Defs["kubernetes"].Properties) || len(b) != len(s.Defs["batch"].Properties) ||
+		len(doc) != len(s.Properties) {
 		t.Fatalf("an attribute of the schema has no example: %v", doc)
 	}
 	data, _ := json.Marshal(doc)

@@ -1,15 +1,17 @@
 // Package site decodes site profiles: what depends on where the output
 // will run (ingress class, TLS issuer, domain, storage classes, NFS
-// server) rather than on the application. Profiles are HCL files; a few
-// are built in (profiles/*.hcl) and a user passes their own with --site.
-// A file may also use HCL's JSON syntax (*.hcl.json); schema/site.schema.json
+// server; batch scheduler, container runtime, job limits) rather than on
+// the application. Profiles are HCL files; a few are built in
+// (profiles/*.hcl) and a user passes their own with --site. A file may
+// also use HCL's JSON syntax (*.hcl.json); schema/site.schema.json
 // describes that form.
 //
 // A profile may extend another (a built-in name or a path relative to
 // it). Attributes it sets override the parent's, the rest are inherited;
-// ingress_annotations merge key by key and an nfs block replaces the
-// parent's. A profile that extends nothing starts from the values of the
-// built-in "generic".
+// ingress_annotations and batch's extra merge key by key, a list
+// (dirac_tags) replaces the parent's as any other value does, and an nfs
+// block replaces the parent's. A profile that extends nothing starts from
+// the values of the built-in "generic".
 package site
 
 import (
@@ -41,7 +43,9 @@ import (
 //	SITE003  unknown, duplicate or missing argument or block (HCL's decoder's message)
 //	SITE004  a value of the wrong type, or not a constant (HCL's message)
 //	SITE005  a value HCL accepts but a site cannot use: enum, quantity, DNS name,
-//	         class name, annotation key, NFS server or path, empty extends
+//	         class name, annotation key, NFS server or path, empty extends,
+//	         time limit, size, CPU count, scheduler name, DIRAC site or tag,
+//	         directive name, a line break in a value written into a script
 //	SITE006  extends forms a cycle, or a chain deeper than maxDepth
 const (
 	codeRead      = "SITE001"
@@ -62,6 +66,7 @@ type Profile struct {
 	Description string
 	Extends     string // what it was based on, as written; "" for none
 	Kubernetes  Kubernetes
+	Batch       Batch
 }
 
 // Kubernetes holds what the Kubernetes target takes from a site.
@@ -97,7 +102,7 @@ func defaults() Kubernetes {
 var (
 	rootSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "extends"}, {Name: "description"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "kubernetes"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "kubernetes"}, {Type: "batch"}},
 	}
 	kubernetesSchema = &hcl.BodySchema{
 		Attributes: attrSchemas(fields(&Kubernetes{})),
@@ -210,7 +215,7 @@ func (l *loader) load(ref string, from *source, at *hcl.Range) *Profile {
 	}
 	content, diags := body.Content(rootSchema)
 	l.addHCL(codeStructure, "", data, diags)
-	p := &Profile{Name: src.name, Kubernetes: defaults()}
+	p := &Profile{Name: src.name, Kubernetes: defaults(), Batch: batchDefaults()}
 	if a := content.Attributes["extends"]; a != nil {
 		l.extend(p, src, a)
 	}
@@ -219,6 +224,9 @@ func (l *loader) load(ref string, from *source, at *hcl.Range) *Profile {
 	}
 	if b := l.single(content.Blocks, "kubernetes", ""); b != nil {
 		l.decodeKubernetes(&p.Kubernetes, b, data)
+	}
+	if b := l.single(content.Blocks, "batch", ""); b != nil {
+		l.decodeBatch(&p.Batch, b, data)
 	}
 	return p
 }
@@ -248,7 +256,7 @@ func unknownBuiltin(ref string) string {
 	names := builtinNames()
 	msg := fmt.Sprintf("unknown site profile %q", ref)
 	if s := suggest(ref, names); len(s) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(quoteAll(s), " or "))
+		msg += fmt.Sprintf(" (did you mean %s?)", orList(quoteAll(s)))
 	}
 	return msg + fmt.Sprintf("; the built-in profiles are %s, and a file path needs a %q or the .hcl suffix",
 		strings.Join(names, ", "), "/")
@@ -327,6 +335,7 @@ func (l *loader) extend(p *Profile, src source, a *hcl.Attribute) {
 	if parent := l.load(p.Extends, &src, &r); parent != nil {
 		p.Description = parent.Description
 		p.Kubernetes = parent.Kubernetes
+		p.Batch = parent.Batch
 	}
 }
 
@@ -371,19 +380,60 @@ func (l *loader) set(target any, path string, a *hcl.Attribute) bool {
 	if a == nil {
 		return false
 	}
-	if m, ok := target.(*map[string]string); ok {
-		return l.mergeMap(m, path, a)
+	switch t := target.(type) {
+	case *map[string]string:
+		return l.mergeMap(t, path, a)
+	case *[]string:
+		return l.setList(t, path, a)
 	}
 	if diags := decode(a.Expr, target); diags.HasErrors() {
 		l.addHCL(codeType, path, nil, diags)
 		return false
 	}
-	if s, ok := target.(*string); ok && checks[path] != nil {
-		if msg := checks[path](*s); msg != "" {
-			r := a.Expr.Range()
-			l.errorf(codeValue, &r, path, "%s", msg)
+	var msg string
+	switch t := target.(type) {
+	case *string:
+		if c := checks[path]; c != nil {
+			msg = c(*t)
+		}
+	case *float64:
+		if c := numberChecks[path]; c != nil {
+			msg = c(*t)
 		}
 	}
+	if msg != "" {
+		r := a.Expr.Range()
+		l.errorf(codeValue, &r, path, "%s", msg)
+	}
+	return true
+}
+
+// setList replaces *list with a's elements, sorted and without repeats (a
+// list here is a set: the order in the file means nothing). Each element
+// is decoded on its own so a bad one is reported where it stands.
+func (l *loader) setList(list *[]string, path string, a *hcl.Attribute) bool {
+	exprs, diags := hcl.ExprList(a.Expr)
+	if diags.HasErrors() {
+		l.addHCL(codeType, path, nil, diags)
+		return false
+	}
+	var out []string
+	for i, e := range exprs {
+		var s string
+		if diags := decode(e, &s); diags.HasErrors() {
+			l.addHCL(codeType, path, nil, diags)
+			continue
+		}
+		if c := checks[path]; c != nil {
+			if msg := c(s); msg != "" {
+				r := e.Range()
+				l.errorf(codeValue, &r, fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+			}
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	*list = slices.Compact(out)
 	return true
 }
 
@@ -417,9 +467,18 @@ func (l *loader) mergeMap(m *map[string]string, path string, a *hcl.Attribute) b
 			l.addHCL(codeType, path, nil, diags)
 			continue
 		}
-		if msg := qualifiedName(key); msg != "" {
-			r := kv.Key.Range()
-			l.errorf(codeValue, &r, fmt.Sprintf("%s[%q]", path, key), "%s", msg)
+		where := fmt.Sprintf("%s[%q]", path, key)
+		if c := keyChecks[path]; c != nil {
+			if msg := c(key); msg != "" {
+				r := kv.Key.Range()
+				l.errorf(codeValue, &r, where, "%s", msg)
+			}
+		}
+		if c := checks[path]; c != nil {
+			if msg := c(val); msg != "" {
+				r := kv.Value.Range()
+				l.errorf(codeValue, &r, where, "%s", msg)
+			}
 		}
 		merged[key] = val
 	}
@@ -486,6 +545,7 @@ func extendsPath(from *source) string {
 
 // checks validate string values that HCL's types alone accept; each
 // returns what is wrong, or "". The patterns match schema/site.schema.json.
+// For a list or a map, the check applies to each element or value.
 var checks = map[string]func(string) string{
 	"kubernetes.ingress_class":        objectName,
 	"kubernetes.tls_issuer":           objectName,
@@ -497,6 +557,31 @@ var checks = map[string]func(string) string{
 	"kubernetes.volume_size":          quantity,
 	"kubernetes.nfs.server":           host,
 	"kubernetes.nfs.path":             absPath,
+	"batch.scheduler":                 oneOf("slurm", "htcondor", "dirac", "none"),
+	"batch.runtime":                   oneOf("auto", "apptainer", "singularity", "udocker"),
+	"batch.walltime":                  walltime,
+	"batch.partition":                 partition,
+	"batch.account":                   schedulerName,
+	"batch.qos":                       schedulerName,
+	"batch.min_memory":                memory,
+	"batch.image_cache":               oneLine,
+	"batch.volume_base":               oneLine,
+	"batch.cvmfs_unpacked":            optionalAbsPath,
+	"batch.requirements":              oneLine,
+	"batch.dirac_site":                diracSite,
+	"batch.dirac_tags":                diracTag,
+	"batch.extra":                     oneLine,
+}
+
+// keyChecks validate the keys of map attributes.
+var keyChecks = map[string]func(string) string{
+	"kubernetes.ingress_annotations": qualifiedName,
+	"batch.extra":                    extraKey,
+}
+
+// numberChecks validate number values.
+var numberChecks = map[string]func(float64) string{
+	"batch.min_cpus": positive,
 }
 
 const dnsLabel = `[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?`
@@ -609,6 +694,14 @@ func suggest(s string, candidates []string) []string {
 		return nil
 	}
 	return []string{best}
+}
+
+// orList joins "a", "a or b", "a, b or c".
+func orList(ss []string) string {
+	if len(ss) <= 2 {
+		return strings.Join(ss, " or ")
+	}
+	return strings.Join(ss[:len(ss)-1], ", ") + " or " + ss[len(ss)-1]
 }
 
 func quoteAll(ss []string) []string {
