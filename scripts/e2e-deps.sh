@@ -27,6 +27,42 @@ bin="$cache/kube-$KUBE_VERSION/bin"
 
 log() { echo "e2e-deps: $*" >&2; }
 
+# Debian packages for the tests of our batch scripts: a real Slurm on
+# localhost (internal/slurm: slurmctld, slurmd, munged, sbatch & co) and a
+# linter for the scripts (shellcheck). Installed when missing (needs root);
+# apt's output goes to stderr, so the bin dir stays the last line on stdout.
+DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge)
+if command -v dpkg-query >/dev/null 2>&1; then
+  deb_missing=()
+  for p in "${DEB_PACKAGES[@]}"; do
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+      deb_missing+=("$p")
+    fi
+  done
+  if [ "${#deb_missing[@]}" -eq 0 ]; then
+    log "Debian packages already installed: ${DEB_PACKAGES[*]}"
+  elif [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${deb_missing[*]}"
+    log "install them as root: apt-get install --no-install-recommends ${deb_missing[*]}"
+    exit 1
+  else
+    log "installing Debian packages: ${deb_missing[*]}"
+    apt_install() {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${deb_missing[@]}" >&2
+    }
+    # apt-get update only when needed: it is slow and needs the network.
+    if ! apt_install; then
+      log "apt-get install failed; running apt-get update and retrying"
+      apt-get update -q >&2
+      apt_install
+    fi
+  fi
+else
+  # Not Debian: nothing to install with; the Slurm tests skip without
+  # these (and fail when CI=true).
+  log "no dpkg-query: install ${DEB_PACKAGES[*]} (or your system's equivalents) yourself"
+fi
+
 # ok BINARY: the binary exists and runs.
 ok() { [ -x "$1" ] && "$1" --version >/dev/null 2>&1; }
 
