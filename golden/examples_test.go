@@ -78,7 +78,11 @@ func listExamples(t *testing.T, root string) []string {
 }
 
 func checkExample(t *testing.T, root, ex, target string, v variant) {
-	out := filepath.Join(t.TempDir(), "out")
+	// The output goes where the golden is, so that paths relative to the
+	// project (the batch launcher's) are the golden's own.
+	out := filepath.Join(root, "golden", ex, ".out-"+target+v.suffix)
+	os.RemoveAll(out)
+	t.Cleanup(func() { os.RemoveAll(out) })
 	args := append([]string{"convert", "--to", target, "-f", "examples/" + ex + "/compose.yaml", "-o", out}, v.args...)
 	_, stderr, code := run(t, root, args...)
 	if code != 0 {

@@ -23,6 +23,7 @@ type targetInfo struct {
 // targetList is what `transship targets` prints, in this order.
 var targetList = []targetInfo{
 	{name: "kubernetes", aliases: []string{"k8s"}, about: "Kubernetes manifests and a kustomization (site profiles: --site)"},
+	{name: "batch", aliases: []string{"apptainer", "singularity", "udocker"}, about: "run.sh for Apptainer/Singularity or udocker, with a Slurm, HTCondor or DIRAC job (--scheduler)"},
 	{name: "graph", about: "the intermediate graph as JSON (for debugging and bug reports)"},
 }
 
@@ -47,6 +48,8 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 	switch target {
 	case "kubernetes":
 		return f.emitKubernetes(e, fs, g)
+	case "batch":
+		return f.emitBatch(e, g)
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
 	default: // canonicalTarget guards every call; this is a bug in the CLI
@@ -57,6 +60,7 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 type convertFlags struct {
 	loadFlags
 	kube  kubeFlags
+	batch batchFlags
 	to    string
 	out   string
 	check bool
@@ -73,6 +77,7 @@ func runConvert(e *env, args []string) int {
 	fs.BoolVar(&f.check, "check", false, "write nothing; exit 1 with a diff if the output directory differs from what would be written")
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
 	f.kube.register(fs)
+	f.batch.register(fs)
 	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
@@ -85,6 +90,9 @@ func runConvert(e *env, args []string) int {
 		return usageError(e, fs, "unknown target %q (one of: %s)", f.to, targetNames())
 	}
 	if msg := f.kube.checkTarget(fs, target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
+	if msg := f.batch.check(fs, target, f.to); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
 	if f.check && f.out == "-" {
