@@ -38,6 +38,8 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $${FUZZTIME:-60s} ./translate/
 	$(GO) test -run '^$$' -fuzz '^FuzzEmit$$' -fuzztime $${FUZZTIME:-60s} ./targets/kubernetes/
+	$(GO) test -run '^$$' -fuzz '^FuzzEmit$$' -fuzztime $${FUZZTIME:-60s} ./targets/batch/
+	$(GO) test -run '^$$' -fuzz '^FuzzQuote$$' -fuzztime $${FUZZTIME:-60s} ./targets/batch/
 
 clean:
 	rm -rf bin out

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make e2e-deps: builds a real kube-apiserver and etcd from the Go module
-# proxy, for the tests that validate our manifests against a real API server
-# (internal/kubeapi). Needs only Go.
+# make e2e-deps: installs the Debian packages the tests run (shellcheck,
+# and Slurm with munge for internal/slurm) when missing, then builds a real
+# kube-apiserver and etcd from the Go module proxy, for the tests that
+# validate our manifests against a real API server (internal/kubeapi).
+# Needs Go, and root (or the packages already installed).
 #
 #   bin dir: ${TRANSSHIP_E2E_CACHE:-$HOME/.cache/transship-e2e}/kube-v1.37.2/bin
 #

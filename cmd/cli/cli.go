@@ -44,6 +44,8 @@ func Run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return runConvert(e, rest)
 	case "graph":
 		return runGraph(e, rest)
+	case "explain":
+		return runExplain(e, rest)
 	case "targets":
 		return runTargets(e, rest)
 	case "schema":

@@ -14,6 +14,7 @@ Usage:
 Commands:
   convert   generate a target's files from a compose project
   graph     print the project as transship understands it (JSON)
+  explain   say what a target keeps, degrades or refuses of each compose feature
   targets   list the targets convert can generate
   schema    print a JSON Schema: the x-transship extension, or site profiles
   version   print transship's version
@@ -22,6 +23,7 @@ Commands:
 Examples:
   transship convert --to kubernetes -f examples/web-db-cache/compose.yaml -o out/web-db-cache
   transship convert --to k8s --site egi-im --domain 203.0.113.7.nip.io -o deploy/k8s
+  transship convert --to batch --scheduler slurm -f examples/batch-pipeline/compose.yaml -o out/job
   transship graph -f compose.yaml -f compose.prod.yaml --profile debug
 
 Exit status: 0 success, 1 errors in the input or output (or --check found
@@ -47,6 +49,12 @@ Kubernetes (--to kubernetes, or k8s) writes one manifest per object and a
 kustomization.yaml: apply it with 'kubectl apply -k DIR'. What depends on
 the cluster (ingress class, TLS issuer, storage classes, NFS) comes from a
 site profile (--site); 'transship targets' lists the built-in ones.
+
+Batch (--to batch, or apptainer, singularity, udocker to fix the runtime)
+writes run.sh, which runs every service on one node with Apptainer,
+Singularity or udocker, a README.txt, and a job for --scheduler: job.sbatch
+(Slurm), job.sub (HTCondor) or job.jdl (DIRAC). 'transship explain' says
+what each compose feature becomes.
 `, `
 Examples:
   # convert a shipped example to Kubernetes manifests
@@ -55,6 +63,10 @@ Examples:
   transship convert --to k8s --site egi-im --domain 203.0.113.7.nip.io -o deploy/k8s
   # stream the manifests straight to a cluster
   transship convert --to k8s -o - | kubectl apply -f -
+  # a Slurm job running the services with Apptainer; submit with sbatch job.sbatch
+  transship convert --to batch -f examples/batch-pipeline/compose.yaml -o out/job
+  # the same for the EGI Workload Manager (DIRAC), with udocker
+  transship convert --to udocker --site egi-dirac -o out/dirac
   # the graph transship builds, for debugging
   transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
   # merge an override file and stream the result
@@ -74,6 +86,19 @@ file, line and column each came from.
 Examples:
   transship graph -f examples/healthcheck-chain/compose.yaml
   COMPOSE_PROFILES=debug transship graph --diagnostics json
+`},
+	"explain": {`Say what a target keeps, degrades or refuses of each compose feature.
+
+Usage:
+  transship explain [--to batch] [-f FILE]... [flags]
+
+Without -f: the table of every compose feature. With -f: for each service
+of the project, the features it uses and the warnings converting it gives.
+The batch target is explained here; the Kubernetes mapping is in README.md.
+`, `
+Examples:
+  transship explain --to batch
+  transship explain --to batch -f examples/web-db-cache/compose.yaml
 `},
 	"targets": {`List the targets 'transship convert --to' can generate.
 

@@ -168,6 +168,16 @@ func (p *project) projectWarnings() {
 			p.warn(CodeVolume, v.Src, "volume %s: driver and driver_opts are not kept; it is a directory under TRANSSHIP_VOLUMES", v.Name)
 		}
 	}
+	if sched := p.o.Site.Scheduler; sched == "htcondor" || sched == "dirac" {
+		for _, s := range p.g.Services {
+			for _, pt := range s.Ports {
+				if pt.Published != "" {
+					p.warn(CodeScheduler, pt.Src, "%s runs the job on a worker node that nobody connects to: published ports serve only the project's own services", sched)
+					break
+				}
+			}
+		}
+	}
 	for _, u := range p.g.Unmodelled {
 		p.warn(CodeUnsupported, u, "%s has no equivalent in a batch job and is ignored", u.Path)
 	}

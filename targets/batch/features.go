@@ -1,0 +1,114 @@
+package batch
+
+import "github.com/transship/transship/translate"
+
+// Verdicts of Features.
+const (
+	Kept     = "kept"     // the job does what compose does
+	Degraded = "degraded" // the job does part of it; a warning says what is lost
+	Refused  = "refused"  // the conversion stops with an error
+)
+
+// Feature is what the batch target makes of one compose feature. The
+// table is what `transship explain --to batch` prints and what the README
+// lists; a test keeps it and codes.go in step.
+type Feature struct {
+	Key     string   // the compose key(s)
+	Verdict string   // Kept, Degraded or Refused
+	What    string   // what the job does with it
+	Codes   []string // the diagnostics it can give
+}
+
+// Features lists every compose feature, in the order of the compose
+// reference's service keys, then the top-level ones.
+var Features = []Feature{
+	{"image", Kept, "pulled once with `apptainer pull` into TRANSSHIP_IMAGE_CACHE (a SIF), or used from CVMFS unpacked.cern.ch when there; udocker pulls into its repository", nil},
+	{"build", Refused, "a batch system cannot build: a service with build: and no image is an error; with an image, the image is pulled", []string{CodeBuildOnly, CodeBuild}},
+	{"entrypoint, command", Kept, "composed as docker does: entrypoint replaces the image's and drops its CMD (apptainer exec); command alone keeps the image's entrypoint (apptainer run --no-eval); words passed byte-exact. `entrypoint: []` without a command is an error; `command: []` cannot clear the image's CMD", []string{CodeNothing, CodeAssumed, CodeNUL}},
+	{"working_dir", Kept, "--pwd / -w; without it the service starts in / (Apptainer ignores the image's WORKDIR, which is not known without image lookup)", []string{CodeAssumed}},
+	{"environment, env_file", Kept, "resolved at convert time as compose does and passed byte-exact as APPTAINERENV_NAME (SINGULARITYENV_) or udocker -e, with --cleanenv: no host variable leaks in", []string{CodeNUL}},
+	{"depends_on", Kept, "start order; service_healthy runs the healthcheck until healthy; service_completed_successfully waits for exit 0; required: false goes on after a failure", []string{CodeHealth}},
+	{"healthcheck", Kept, "probed from the host inside the image (apptainer exec / udocker run) with compose's interval, timeout, retries, start_period and start_interval, when a dependent waits for it; NONE/disable gives none", nil},
+	{"volumes (bind)", Kept, "--bind / -v of the path under the project directory (created if missing); ~ is the home of the user who runs the job; absolute paths must exist on the node", []string{CodeHostPath, CodeMountPath}},
+	{"volumes (named, anonymous)", Degraded, "a directory per job under TRANSSHIP_VOLUMES (kept after the job); anonymous ones a temporary directory; drivers and external volumes are not kept", []string{CodeVolume}},
+	{"read_only, :ro", Degraded, "Apptainer: read-only SIF and :ro binds; udocker cannot make either read-only", []string{CodeReadOnly}},
+	{"tmpfs", Degraded, "a per-job directory on the node; size and mode are not kept", []string{CodeTmpfs}},
+	{"secrets, configs", Kept, "files bound read-only at their target; environment secrets are read when the job starts and never written into run.sh; inline configs written by the job; external ones are not available", []string{CodeExternal}},
+	{"ports, expose", Degraded, "every service shares the node's network: a port is reachable on that node only, and cannot be remapped (needs root); two services on one port collide", []string{CodePort, CodePortClash}},
+	{"networks, aliases, links, hostname, extra_hosts, container_name", Degraded, "no isolation; every name (service, alias, link, hostname, container_name) resolves to 127.0.0.1 through a generated /etc/hosts, extra_hosts are added; fixed addresses are not kept", []string{CodeNetwork}},
+	{"network_mode", Degraded, "host is what the job does anyway; none is kept by Apptainer only", []string{CodeNoNetwork}},
+	{"user, group_add", Degraded, "root becomes --fakeroot / --user=root; any other user is the one who submits the job", []string{CodeUser}},
+	{"privileged, cap_add, cap_drop, security_opt, sysctls, ulimits, devices, ipc, pid, userns_mode, dns*, domainname, shm_size", Degraded, "not kept: unprivileged containers share the node's kernel settings", []string{CodeIsolation}},
+	{"deploy.resources, cpus, mem_limit", Degraded, "summed into the job's request (Slurm --cpus-per-task/--mem, HTCondor request_*, DIRAC NumberOfProcessors), at least the site's minimum; not enforced per service", []string{CodeResources}},
+	{"GPUs (deploy.resources.reservations.devices, gpus)", Kept, "--nv / udocker --nvidia, and the count in --gres=gpu:N, request_gpus or the GPU tag; device_ids and count: all are approximated", []string{CodeGPU}},
+	{"restart, deploy.restart_policy", Degraded, "nothing restarts a service: if it exits non-zero while others need it, the job fails", []string{CodeRestart}},
+	{"deploy.replicas, scale, deploy.mode: global", Degraded, "one instance runs", []string{CodeReplicas}},
+	{"stop_signal, stop_grace_period", Kept, "on exit or the scheduler's TERM each service gets its stop signal, its grace period (default 10 s), then KILL of its process group, in reverse start order", nil},
+	{"tty, stdin_open", Degraded, "a batch job has no terminal; services read /dev/null", []string{CodeTTY}},
+	{"labels, container_name", Degraded, "no meaning in a job (container_name still resolves)", []string{CodeLabels}},
+	{"platform", Degraded, "the node's architecture runs", []string{CodePlatform}},
+	{"image, npipe, cluster mounts", Degraded, "left out", []string{CodeMount}},
+	{"profiles", Kept, "resolved at convert time (--profile)", []string{CodeNoServices}},
+	{"logging, develop, blkio_config, other keys", Degraded, "ignored, each with a warning", []string{CodeUnsupported}},
+	{"scheduler", Degraded, "one job on one node; services that must be reached from outside, or run forever, do not suit a batch system", []string{CodeScheduler}},
+}
+
+// Explain returns the Features a service uses, for `transship explain`.
+func Explain(s *translate.Service) []Feature {
+	used := map[string]bool{
+		"image":                          s.Image != "",
+		"build":                          s.Build != nil,
+		"entrypoint, command":            s.Entrypoint != nil || s.Command != nil,
+		"working_dir":                    true, // set or assumed, always said
+		"environment, env_file":          len(s.Env) > 0,
+		"depends_on":                     len(s.DependsOn) > 0,
+		"healthcheck":                    s.Health != nil,
+		"ports, expose":                  len(s.Ports) > 0 || len(s.Expose) > 0,
+		"user, group_add":                s.User != "" || len(s.GroupAdd) > 0,
+		"stop_signal, stop_grace_period": s.StopSignal != "" || s.StopGrace != nil,
+		"restart, deploy.restart_policy": s.Restart.Policy != "" && s.Restart.Policy != "no",
+		"deploy.replicas, scale, deploy.mode: global": s.Replicas != nil && *s.Replicas != 1 || s.Global,
+		"tty, stdin_open":                   s.TTY || s.StdinOpen,
+		"labels, container_name":            len(s.Labels) > 0 || s.ContainerName != "",
+		"platform":                          s.Platform != "",
+		"network_mode":                      s.NetMode != "",
+		"read_only, :ro":                    s.Security.ReadOnly,
+		"deploy.resources, cpus, mem_limit": s.Resources.CPULimit > 0 || s.Resources.MemLimit > 0 || s.Resources.CPUReserve > 0 || s.Resources.MemReserve > 0,
+		"GPUs (deploy.resources.reservations.devices, gpus)":                                                                        len(s.Resources.GPUs) > 0,
+		"networks, aliases, links, hostname, extra_hosts, container_name":                                                           len(s.Networks) > 0 || len(s.Links) > 0 || s.Hostname != "" || len(s.ExtraHosts) > 0,
+		"privileged, cap_add, cap_drop, security_opt, sysctls, ulimits, devices, ipc, pid, userns_mode, dns*, domainname, shm_size": isolated(s),
+		"logging, develop, blkio_config, other keys":                                                                                len(s.Unmodelled) > 0,
+	}
+	for _, m := range s.Mounts {
+		switch m.Kind {
+		case translate.MountBind:
+			used["volumes (bind)"] = true
+		case translate.MountVolume:
+			used["volumes (named, anonymous)"] = true
+		case translate.MountTmpfs:
+			used["tmpfs"] = true
+		case translate.MountSecret, translate.MountConfig:
+			used["secrets, configs"] = true
+		default:
+			used["image, npipe, cluster mounts"] = true
+		}
+		if m.ReadOnly && m.Kind != translate.MountSecret && m.Kind != translate.MountConfig {
+			used["read_only, :ro"] = true
+		}
+	}
+	var out []Feature
+	for _, f := range Features {
+		if used[f.Key] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isolated(s *translate.Service) bool {
+	sec := s.Security
+	return sec.Privileged || len(sec.CapAdd) > 0 || len(sec.CapDrop) > 0 || len(sec.SecurityOpt) > 0 ||
+		sec.IPC != "" || sec.PID != "" || sec.UsernsMode != "" || len(s.Sysctls) > 0 || len(s.Ulimits) > 0 ||
+		len(s.Devices) > 0 || len(s.DNS) > 0 || len(s.DNSSearch) > 0 || len(s.DNSOptions) > 0 ||
+		s.DomainName != "" || s.ShmSize > 0
+}
