@@ -18,6 +18,7 @@
 #   compose.yaml:8:3: BAT108: services.web.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:8:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
 #   compose.yaml:12:9: BAT102: services.web.ports[0]: port 3000 is reachable on the node that runs the job only, not from outside the cluster
+#   compose.yaml:12:9: BAT123: services.web.ports[0]: htcondor runs the job on a worker node that nobody connects to: published ports serve only the project's own services
 #   compose.yaml:13:9: BAT102: services.web.ports[1]: published port 2222 cannot be mapped to 22 without root: the service listens on port 22 of the node
 #   compose.yaml:47:3: BAT105: services.db.restart: restart: always is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:47:3: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
