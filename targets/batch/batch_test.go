@@ -14,7 +14,7 @@ import (
 	"github.com/transship/transship/translate"
 )
 
-var slurm = site.Batch{Scheduler: "slurm", Runtime: "auto", Walltime: "02:00:00", MinCPUs: 1, MinMemory: "1g", CVMFSUnpacked: "/cvmfs/unpacked.cern.ch"}
+var slurmSite = site.Batch{Scheduler: "slurmSite", Runtime: "auto", Walltime: "02:00:00", MinCPUs: 1, MinMemory: "1g", CVMFSUnpacked: "/cvmfs/unpacked.cern.ch"}
 
 func emit(t *testing.T, sb site.Batch, svcs ...*translate.Service) (map[string]string, translate.Diagnostics) {
 	t.Helper()
@@ -66,7 +66,7 @@ func TestCommandComposition(t *testing.T) {
 		{"cleared-entrypoint", []string{}, []string{"ls"}, []string{"entrypoint_mode exec", "args ls"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, ds := emit(t, slurm, &translate.Service{Name: "s", Image: "busybox", Entrypoint: c.ep, Command: c.cmd, WorkingDir: "/"})
+			out, ds := emit(t, slurmSite, &translate.Service{Name: "s", Image: "busybox", Entrypoint: c.ep, Command: c.cmd, WorkingDir: "/"})
 			if ds.HasErrors() {
 				t.Fatal(ds)
 			}
@@ -100,7 +100,7 @@ func TestRefusals(t *testing.T) {
 		{"nothing-to-run", &translate.Service{Name: "s", Image: "i", WorkingDir: "/", Entrypoint: []string{}, Command: []string{}}, "BAT004"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, ds := emit(t, slurm, c.svc)
+			out, ds := emit(t, slurmSite, c.svc)
 			if !strings.Contains(codes(ds), "error:"+c.code) || out["run.sh"] != "" {
 				t.Errorf("got %s and %d files, want error %s and no files", codes(ds), len(out), c.code)
 			}
@@ -113,7 +113,7 @@ func TestSecretFromEnvironment(t *testing.T) {
 	g := &translate.Graph{Name: "p", Services: []*translate.Service{{Name: "s", Image: "i", WorkingDir: "/",
 		Mounts: []translate.Mount{{Kind: translate.MountSecret, Source: "tok", Target: "/run/secrets/tok", ReadOnly: true}}}},
 		Secrets: []*translate.Secret{{Name: "tok", EnvVar: "API_TOKEN"}}}
-	files, ds := batch.Emit(g, batch.Options{Site: slurm})
+	files, ds := batch.Emit(g, batch.Options{Site: slurmSite})
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
@@ -126,7 +126,7 @@ func TestSecretFromEnvironment(t *testing.T) {
 // site's minimum.
 func TestRequest(t *testing.T) {
 	gpu := translate.Resources{CPULimit: 2, MemLimit: 3 << 30, GPUs: []translate.GPU{{Count: 2}}}
-	out, _ := emit(t, slurm,
+	out, _ := emit(t, slurmSite,
 		&translate.Service{Name: "a", Image: "i", WorkingDir: "/", Resources: gpu},
 		&translate.Service{Name: "b", Image: "i", WorkingDir: "/", Resources: translate.Resources{CPUReserve: 0.5, MemReserve: 512 << 20}})
 	for _, want := range []string{"--cpus-per-task=3\n", "--mem=3584M\n", "--gres=gpu:2\n", "--time=02:00:00\n", "--signal=B:TERM@50\n"} {
@@ -134,7 +134,7 @@ func TestRequest(t *testing.T) {
 			t.Errorf("job.sbatch lacks %q:\n%s", want, out["job.sbatch"])
 		}
 	}
-	out, _ = emit(t, slurm, &translate.Service{Name: "a", Image: "i", WorkingDir: "/"})
+	out, _ = emit(t, slurmSite, &translate.Service{Name: "a", Image: "i", WorkingDir: "/"})
 	if !strings.Contains(out["job.sbatch"], "--cpus-per-task=1\n") || !strings.Contains(out["job.sbatch"], "--mem=1024M\n") {
 		t.Errorf("the site's minimum is not applied:\n%s", out["job.sbatch"])
 	}
@@ -145,7 +145,7 @@ func TestRequest(t *testing.T) {
 func TestWrapperSyntax(t *testing.T) {
 	svc := &translate.Service{Name: "web", Image: "nginx", WorkingDir: "/", Resources: translate.Resources{GPUs: []translate.GPU{{Count: 1}}},
 		Ports: []translate.Port{{Target: 80, Published: "8080", Protocol: "tcp"}}}
-	sb := slurm
+	sb := slurmSite
 	sb.Scheduler, sb.Requirements, sb.Account = "htcondor", `HAS_SINGULARITY =?= True`, "group_x"
 	out, ds := emit(t, sb, svc)
 	if !strings.Contains(codes(ds), "warning:BAT123") {
@@ -193,7 +193,7 @@ func FuzzEmit(f *testing.F) {
 			Mounts: []translate.Mount{{Kind: translate.MountBind, Source: src, Target: dst}},
 			Health: &translate.Health{Shell: true, Test: []string{val}}}
 		g := &translate.Graph{Name: "p", Services: []*translate.Service{svc}}
-		files, ds := batch.Emit(g, batch.Options{Site: slurm})
+		files, ds := batch.Emit(g, batch.Options{Site: slurmSite})
 		if ds.HasErrors() {
 			for _, d := range ds {
 				if d.Severity == translate.Error && !strings.HasPrefix(d.Code, "BAT0") {
