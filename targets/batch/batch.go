@@ -10,6 +10,7 @@
 package batch
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/transship/transship/targets"
@@ -47,6 +48,10 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 	}
 	if o.Site.Runtime == "" {
 		o.Site.Runtime = "auto"
+	}
+	if !slices.Contains([]string{"slurm", "htcondor", "dirac", "none"}, o.Site.Scheduler) ||
+		!slices.Contains([]string{"auto", "apptainer", "singularity", "udocker"}, o.Site.Runtime) {
+		return nil, translate.Diagnostics{translate.Errorf(CodeOptions, translate.Src{}, "unknown scheduler %q or runtime %q", o.Site.Scheduler, o.Site.Runtime)}
 	}
 	p := plan(g, o)
 	if p.diags.HasErrors() {

@@ -14,7 +14,7 @@ import (
 	"github.com/transship/transship/translate"
 )
 
-var slurmSite = site.Batch{Scheduler: "slurmSite", Runtime: "auto", Walltime: "02:00:00", MinCPUs: 1, MinMemory: "1g", CVMFSUnpacked: "/cvmfs/unpacked.cern.ch"}
+var slurmSite = site.Batch{Scheduler: "slurm", Runtime: "auto", Walltime: "02:00:00", MinCPUs: 1, MinMemory: "1g", CVMFSUnpacked: "/cvmfs/unpacked.cern.ch"}
 
 func emit(t *testing.T, sb site.Batch, svcs ...*translate.Service) (map[string]string, translate.Diagnostics) {
 	t.Helper()

@@ -8,6 +8,7 @@ const (
 	CodeMountPath  = "BAT003" // a mount path with ',' or ':', which the runtimes split on
 	CodeNothing    = "BAT004" // entrypoint cleared and no command: nothing to run
 	CodeNoServices = "BAT005" // the project has no service (all behind profiles, or none)
+	CodeOptions    = "BAT006" // an unknown scheduler or runtime in the options
 
 	CodeUnsupported = "BAT101" // a compose key the batch target has no equivalent for
 	CodePort        = "BAT102" // a published port: no remapping, reachable on the node only

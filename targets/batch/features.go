@@ -50,7 +50,7 @@ var Features = []Feature{
 	{"image, npipe, cluster mounts", Degraded, "left out", []string{CodeMount}},
 	{"profiles", Kept, "resolved at convert time (--profile)", []string{CodeNoServices}},
 	{"logging, develop, blkio_config, other keys", Degraded, "ignored, each with a warning", []string{CodeUnsupported}},
-	{"scheduler", Degraded, "one job on one node; services that must be reached from outside, or run forever, do not suit a batch system", []string{CodeScheduler}},
+	{"scheduler", Degraded, "one job on one node; services that must be reached from outside, or run forever, do not suit a batch system; an unknown scheduler or runtime is an error", []string{CodeScheduler, CodeOptions}},
 }
 
 // Explain returns the Features a service uses, for `transship explain`.
