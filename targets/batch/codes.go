@@ -34,4 +34,5 @@ const (
 	CodePlatform    = "BAT122" // platform: the node's architecture runs
 	CodeScheduler   = "BAT123" // the scheduler cannot express something (long-running, ports)
 	CodeNoNetwork   = "BAT124" // network_mode: none, which udocker cannot keep
+	CodeFileMode    = "BAT125" // uid, gid or mode of a secret or config file
 )

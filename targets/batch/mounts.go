@@ -36,8 +36,10 @@ func (w *specWriter) mounts() {
 			}
 		case translate.MountSecret:
 			w.secret(m)
+			w.fileOwner(m)
 		case translate.MountConfig:
 			w.config(m)
+			w.fileOwner(m)
 		default:
 			w.warn(CodeMount, m.Src, "a %s mount cannot be expressed with Apptainer or udocker and is left out", m.Kind)
 			continue
@@ -136,5 +138,12 @@ func (w *specWriter) config(m translate.Mount) {
 		default:
 			w.warn(CodeExternal, m.Src, "external config %s cannot be fetched by a job and is not mounted", c.Name)
 		}
+	}
+}
+
+// fileOwner: a bound file keeps its owner and mode on the host.
+func (w *specWriter) fileOwner(m translate.Mount) {
+	if m.UID != "" || m.GID != "" || m.Mode != nil {
+		w.warn(CodeFileMode, m.Src, "uid, gid and mode of %s are not kept: the file is the host's, read-only", m.Target)
 	}
 }

@@ -17,9 +17,12 @@
 #   compose.yaml:7:3: BAT105: services.prometheus.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:7:3: BAT110: services.prometheus: the image's working directory is not known (Apptainer ignores WORKDIR): service prometheus starts in /; set working_dir if the image needs another
 #   compose.yaml:15:9: BAT102: services.prometheus.ports[0]: port 9090 is reachable on the node that runs the job only, not from outside the cluster
+#   compose.yaml:17:9: BAT125: services.prometheus.configs[0]: uid, gid and mode of /etc/prometheus/prometheus.yml are not kept: the file is the host's, read-only
 #   compose.yaml:23:3: BAT105: services.grafana.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:23:3: BAT110: services.grafana: the image's working directory is not known (Apptainer ignores WORKDIR): service grafana starts in /; set working_dir if the image needs another
 #   compose.yaml:27:9: BAT102: services.grafana.ports[0]: port 3000 is reachable on the node that runs the job only, not from outside the cluster
+#   compose.yaml:40:9: BAT125: services.grafana.secrets[1]: uid, gid and mode of /run/secrets/grafana_admin_password are not kept: the file is the host's, read-only
+#   compose.yaml:46:9: BAT125: services.grafana.configs[0]: uid, gid and mode of /etc/grafana/provisioning/datasources/prometheus.yaml are not kept: the file is the host's, read-only
 #   compose.yaml:57:3: BAT105: services.db.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:57:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
 set -euo pipefail
@@ -475,6 +478,7 @@ spec() {
     args '--config.file=/etc/prometheus/prometheus.yml' '--storage.tsdb.path=/prometheus' '--storage.tsdb.retention.time=15d'
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service prometheus starts in /; set working_dir if the image needs another
     bind_file prometheus.yml /etc/prometheus/prometheus.yml ro
+    # BAT125: uid, gid and mode of /etc/prometheus/prometheus.yml are not kept: the file is the host's, read-only
     volume prometheus-data /prometheus rw
     # BAT102: port 9090 is reachable on the node that runs the job only, not from outside the cluster
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
@@ -500,8 +504,10 @@ datasources:
     url: http://prometheus:9090
     isDefault: true
 '
+    # BAT125: uid, gid and mode of /etc/grafana/provisioning/datasources/prometheus.yaml are not kept: the file is the host's, read-only
     bind_file secrets/db_password.txt /run/secrets/db_password ro
     bind_file secrets/grafana_admin_password.txt /run/secrets/grafana_admin_password ro
+    # BAT125: uid, gid and mode of /run/secrets/grafana_admin_password are not kept: the file is the host's, read-only
     # BAT102: port 3000 is reachable on the node that runs the job only, not from outside the cluster
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
     ;;
