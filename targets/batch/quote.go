@@ -18,6 +18,13 @@ func Quote(s string) string {
 	if plain(s) {
 		return s
 	}
+	return singleQuoted(s)
+}
+
+// singleQuoted is s in single quotes, always: Quote's form for values
+// that must not look like a word to a reader or to shellcheck
+// (`project=docker` reads like a mistaken command).
+func singleQuoted(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 

@@ -61,9 +61,7 @@ func (p *project) lostHeader(b *strings.Builder) {
 
 func (p *project) settings(b *strings.Builder) {
 	s := p.o.Site
-	// Always in quotes: a plain "project=docker" reads like a mistaken
-	// command to shellcheck (and to people).
-	q := func(v string) string { return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'" }
+	q := singleQuoted
 	fmt.Fprintf(b, "project=%s\n", q(p.g.Name))
 	fmt.Fprintf(b, "default_project_dir=%s\n", q(p.o.ProjectDir))
 	fmt.Fprintf(b, "default_runtime=%s\n", q(s.Runtime))
