@@ -315,11 +315,11 @@ start() {
   set -m
   "${cmd[@]}" </dev/null &
   pid[$svc]=$!
+  started+=("$svc") # at once: a TERM from now on must stop it
   set +m
   local now
   now_ms
   started_at[$svc]=$now
-  started+=("$svc")
 }
 
 # reap SERVICE records its exit status once it has exited.
