@@ -25,25 +25,10 @@
 //
 // # Record format
 //
-// Each line of $TRANSSHIP_DOUBLE_LOG is the JSON encoding of
-//
-//	type Record struct {
-//	    Runtime  string   `json:"runtime"`            // apptainer | singularity | udocker (base name invoked)
-//	    Verb     string   `json:"verb"`               // pull, exec, run, version, create, setup, inspect, rm, ...
-//	    Argv     [][]byte `json:"argv"`               // os.Args[1:] exactly
-//	    Image    string   `json:"image,omitempty"`    // exec/run: the image path; pull: the SOURCE; udocker run/setup: the container's image
-//	    Command  [][]byte `json:"command,omitempty"`  // argv run on the host (entrypoint and args composed)
-//	    Env      [][]byte `json:"env,omitempty"`      // container environment "K=V", in the order received, before PATH/HOME defaults
-//	    Binds    []string `json:"binds,omitempty"`    // --bind/-B/-v values as given
-//	    Workdir  string   `json:"workdir,omitempty"`  // --pwd/--cwd/-w/--workdir as given
-//	    Flags    []string `json:"flags,omitempty"`    // boolean flags seen, as given, in order (e.g. "--containall")
-//	    Hostname string   `json:"hostname,omitempty"` // --hostname
-//	    PID      int      `json:"pid"`                // also the pid of the command it execs
-//	    Time     int64    `json:"time"`               // time.Now().UnixNano()
-//	}
-//
-// [][]byte fields are arrays of base64 strings, so arbitrary bytes
-// (non-UTF-8, newlines) survive. Copy the struct to decode the lines.
+// Each line of $TRANSSHIP_DOUBLE_LOG is the JSON encoding of a
+// record.Record (internal/fakeruntime/record), which tests decode with
+// internal/runtimedouble. [][]byte fields are arrays of base64 strings, so
+// arbitrary bytes (non-UTF-8, newlines) survive.
 // The line is written with a single write(2) on an O_APPEND file, so
 // lines from concurrent invocations do not interleave.
 //
@@ -73,6 +58,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/transship/transship/internal/fakeruntime/record"
 	"os"
 	"path/filepath"
 	"time"
@@ -86,20 +72,7 @@ const logEnv = "TRANSSHIP_DOUBLE_LOG"
 const exitMisconfigured = 97
 
 // Record is one line of the log; see the package comment.
-type Record struct {
-	Runtime  string   `json:"runtime"`
-	Verb     string   `json:"verb"`
-	Argv     [][]byte `json:"argv"`
-	Image    string   `json:"image,omitempty"`
-	Command  [][]byte `json:"command,omitempty"`
-	Env      [][]byte `json:"env,omitempty"`
-	Binds    []string `json:"binds,omitempty"`
-	Workdir  string   `json:"workdir,omitempty"`
-	Flags    []string `json:"flags,omitempty"`
-	Hostname string   `json:"hostname,omitempty"`
-	PID      int      `json:"pid"`
-	Time     int64    `json:"time"`
-}
+type Record = record.Record
 
 // outcome is what a verb decided to do once its record is on disk.
 type outcome struct {

@@ -7,6 +7,7 @@ package runtimedouble
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/transship/transship/internal/fakeruntime/record"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,21 +16,8 @@ import (
 	"testing"
 )
 
-// Record is one line of the double's log (internal/fakeruntime's Record).
-type Record struct {
-	Runtime  string   `json:"runtime"`
-	Verb     string   `json:"verb"`
-	Argv     [][]byte `json:"argv"`
-	Image    string   `json:"image,omitempty"`
-	Command  [][]byte `json:"command,omitempty"`
-	Env      [][]byte `json:"env,omitempty"`
-	Binds    []string `json:"binds,omitempty"`
-	Workdir  string   `json:"workdir,omitempty"`
-	Flags    []string `json:"flags,omitempty"`
-	Hostname string   `json:"hostname,omitempty"`
-	PID      int      `json:"pid"`
-	Time     int64    `json:"time"`
-}
+// Record is one line of the double's log.
+type Record = record.Record
 
 // LogEnv names the file the double appends its records to.
 const LogEnv = "TRANSSHIP_DOUBLE_LOG"
