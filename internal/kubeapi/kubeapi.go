@@ -26,10 +26,10 @@
 // The server is shared by all tests of one test binary: it is started once,
 // lazily, by the first Require (3-5 s on 2 cores), and stopped by Shutdown. The
 // processes never outlive the test binary: on Linux they are started with
-// Pdeathsig=SIGKILL from a thread locked for that purpose, so even a test
-// binary killed by `go test -timeout` takes them along; the temporary
-// directory such a run leaves behind (etcd preallocates ~120 MB) is swept by
-// the next Start.
+// Pdeathsig=SIGKILL from a thread locked for that purpose (see
+// internal/daemon), so even a test binary killed by `go test -timeout`
+// takes them along; the temporary directory such a run leaves behind (etcd
+// preallocates ~120 MB) is swept by the next Start.
 package kubeapi
 
 import (
@@ -41,7 +41,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -49,13 +48,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/transship/transship/internal/daemon"
 )
 
 // KubeVersion is the Kubernetes release scripts/e2e-deps.sh builds.
@@ -164,8 +163,8 @@ type Server struct {
 	Dir string
 
 	client  *http.Client
-	procs   []*proc // etcd, kube-apiserver
-	spawner *spawner
+	procs   []*daemon.Proc // etcd, kube-apiserver
+	spawner *daemon.Spawner
 	closed  sync.Once
 
 	discMu sync.Mutex
@@ -201,11 +200,11 @@ func Start(ctx context.Context, binDir string) (*Server, error) {
 }
 
 func start(ctx context.Context, binDir string) (_ *Server, err error) {
-	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", tmpPrefix, os.Getpid()))
+	dir, err := daemon.MkdirTemp("", tmpPrefix)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, disc: map[string]*groupVersion{}, spawner: newSpawner()}
+	s := &Server{Dir: dir, disc: map[string]*groupVersion{}, spawner: daemon.NewSpawner()}
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("%w%s", err, s.logTails())
@@ -315,7 +314,7 @@ func (s *Server) writeAuthFiles() error {
 }
 
 // waitReady polls url until it answers 200, the process exits or ctx ends.
-func (s *Server) waitReady(ctx context.Context, p *proc, url string, auth bool) error {
+func (s *Server) waitReady(ctx context.Context, p *daemon.Proc, url string, auth bool) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	var last string
@@ -339,8 +338,8 @@ func (s *Server) waitReady(ctx context.Context, p *proc, url string, auth bool) 
 			last = err.Error()
 		}
 		select {
-		case <-p.done:
-			return fmt.Errorf("exited before it was ready: %v", p.waitErr)
+		case <-p.Done():
+			return fmt.Errorf("exited before it was ready: %v", p.Wait())
 		case <-ctx.Done():
 			return fmt.Errorf("not ready after %v (last: %s)", startTimeout, last)
 		case <-tick.C:
@@ -356,9 +355,9 @@ func (s *Server) Close() {
 			s.client.CloseIdleConnections()
 		}
 		for i := len(s.procs) - 1; i >= 0; i-- { // kube-apiserver first
-			s.procs[i].stop(5 * time.Second)
+			s.procs[i].Stop(5 * time.Second)
 		}
-		s.spawner.close()
+		s.spawner.Close()
 		os.RemoveAll(s.Dir)
 	})
 }
@@ -370,11 +369,11 @@ func (s *Server) Logs() string { return s.logTails() }
 func (s *Server) logTails() string {
 	var b strings.Builder
 	for _, p := range s.procs {
-		data, err := os.ReadFile(p.logPath)
+		data, err := os.ReadFile(p.Output)
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(&b, "\n--- last lines of %s:\n%s", p.name, tail(data, 30))
+		fmt.Fprintf(&b, "\n--- last lines of %s:\n%s", p.Name, tail(data, 30))
 	}
 	return b.String()
 }
@@ -415,112 +414,25 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// proc is a child process whose output goes to a log file.
-type proc struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // set before done is closed
-}
-
 // spawn starts a child with its output in Dir/NAME.log.
-func (s *Server) spawn(name, path string, args ...string) (*proc, error) {
-	logPath := filepath.Join(s.Dir, name+".log")
-	logf, err := os.Create(logPath)
+func (s *Server) spawn(name, path string, args ...string) (*daemon.Proc, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Dir = s.Dir
+	p, err := s.spawner.Spawn(name, cmd, filepath.Join(s.Dir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close() // the child has its own descriptor
-	cmd := exec.Command(path, args...)
-	cmd.Dir = s.Dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	p := &proc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	if err := s.spawner.start(cmd); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
 	s.procs = append(s.procs, p)
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
 	return p, nil
 }
 
-// stop sends SIGTERM, then SIGKILL if the process is still there after
-// grace, and waits for it.
-func (p *proc) stop(grace time.Duration) {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// spawner starts processes from one goroutine locked to its OS thread. On
-// Linux, Pdeathsig fires when the *thread* that forked the child exits, not
-// the process; Go may end a thread while the process lives on (when a
-// goroutine exits while locked to it), so the children are forked from a
-// thread that lives until close. Its goroutine returns still locked, so the
-// thread exits then, which kills any child still alive.
-type spawner struct {
-	req  chan spawnReq
-	quit chan struct{}
-	once sync.Once
-}
-
-type spawnReq struct {
-	cmd *exec.Cmd
-	err chan error
-}
-
-func newSpawner() *spawner {
-	s := &spawner{req: make(chan spawnReq), quit: make(chan struct{})}
-	go func() {
-		runtime.LockOSThread() // never unlocked, see above
-		for {
-			select {
-			case r := <-s.req:
-				r.err <- r.cmd.Start()
-			case <-s.quit:
-				return
-			}
-		}
-	}()
-	return s
-}
-
-func (s *spawner) start(cmd *exec.Cmd) error {
-	r := spawnReq{cmd: cmd, err: make(chan error, 1)}
-	select {
-	case s.req <- r:
-		return <-r.err
-	case <-s.quit:
-		return errors.New("server closed")
-	}
-}
-
-func (s *spawner) close() { s.once.Do(func() { close(s.quit) }) }
-
 // sweepStale removes the temporary directories of test binaries that died
-// without Close (their children died with them, see spawner).
+// without Close (their children died with them, see internal/daemon).
 func sweepStale() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tmpPrefix+"*"))
 	for _, d := range dirs {
-		rest := strings.TrimPrefix(filepath.Base(d), tmpPrefix)
-		pidStr, _, ok := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidStr)
-		if !ok || err != nil || pid == os.Getpid() || processAlive(pid) {
-			continue
+		if daemon.Orphaned(d, tmpPrefix) {
+			os.RemoveAll(d)
 		}
-		os.RemoveAll(d)
 	}
 }

@@ -227,9 +227,9 @@ func TestStartClose(t *testing.T) {
 	srv.Close()
 	for _, p := range procs {
 		select {
-		case <-p.done:
+		case <-p.Done():
 		default:
-			t.Errorf("%s still running", p.name)
+			t.Errorf("%s still running", p.Name)
 		}
 	}
 	if _, err := os.Stat(srv.Dir); !os.IsNotExist(err) {

@@ -8,18 +8,6 @@ import (
 	"syscall"
 )
 
-// sysProcAttr makes the kernel SIGKILL the child when the thread that
-// started it exits (see spawner), so that a test binary that dies without
-// Close (a panic, `go test -timeout`, SIGKILL) leaves no daemon behind.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
-
-// processAlive reports whether a process with this pid exists.
-func processAlive(pid int) bool {
-	return syscall.Kill(pid, 0) != syscall.ESRCH
-}
-
 // markedProcs returns the processes whose environment has markerVar set to
 // a directory match accepts, and all their descendants (a job that clears
 // its environment is still slurmstepd's descendant). Not this process.

@@ -52,10 +52,11 @@ func (c *Cluster) Sbatch(ctx context.Context, dir, script string, env []string, 
 	cmd := c.command(ctx, "sbatch", args...)
 	cmd.Dir = dir
 	cmd.Env = append(cmd.Env, env...)
-	cmd.SysProcAttr = sysProcAttr() // no sbatch left polling a dead cluster
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := c.spawner.start(cmd); err != nil {
+	// From the spawner, so with Pdeathsig: no sbatch left polling a dead
+	// cluster.
+	if err := c.spawner.Start(cmd); err != nil {
 		return Job{}, fmt.Errorf("sbatch %s: %w", script, err)
 	}
 	err = cmd.Wait()

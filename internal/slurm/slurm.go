@@ -23,9 +23,10 @@
 // Everything it uses (config, munge key and socket, state, spool, logs,
 // ports) is private to it, so test binaries run in parallel by `go test
 // ./...` each have their own cluster. The daemons never outlive the test
-// binary (Pdeathsig, see spawner); the job processes, which slurmd hands to
-// a daemonised slurmstepd, are found by a marker in their environment and
-// killed by Close, or by the next Start after a test binary that died.
+// binary (Pdeathsig, see internal/daemon); the job processes, which slurmd
+// hands to a daemonised slurmstepd, are found by a marker in their
+// environment and killed by Close, or by the next Start after a test binary
+// that died.
 package slurm
 
 import (
@@ -44,6 +45,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/transship/transship/internal/daemon"
 )
 
 // startTimeout bounds Start (it takes well under a second on 2 cores).
@@ -158,8 +161,8 @@ type Cluster struct {
 	Node string
 
 	bin     map[string]string // command name -> path
-	procs   []*proc           // munged, slurmctld, slurmd
-	spawner *spawner
+	procs   []*daemon.Proc    // munged, slurmctld, slurmd
+	spawner *daemon.Spawner
 	closed  sync.Once
 }
 
@@ -197,11 +200,11 @@ func Start(ctx context.Context) (*Cluster, error) {
 }
 
 func start(ctx context.Context, bin map[string]string) (_ *Cluster, err error) {
-	dir, err := os.MkdirTemp(tempBase(), fmt.Sprintf("%s%d-", tmpPrefix, os.Getpid()))
+	dir, err := daemon.MkdirTemp(tempBase(), tmpPrefix)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, Conf: filepath.Join(dir, "slurm.conf"), bin: bin, spawner: newSpawner()}
+	c := &Cluster{Dir: dir, Conf: filepath.Join(dir, "slurm.conf"), bin: bin, spawner: daemon.NewSpawner()}
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("%w%s", err, c.Logs())
@@ -377,8 +380,8 @@ func (c *Cluster) poll(ctx context.Context, ready func() (bool, string)) error {
 		}
 		for _, p := range c.procs {
 			select {
-			case <-p.done:
-				return fmt.Errorf("%s exited: %v (last: %s)", p.name, p.waitErr, last)
+			case <-p.Done():
+				return fmt.Errorf("%s exited: %v (last: %s)", p.Name, p.Wait(), last)
 			default:
 			}
 		}
@@ -425,10 +428,10 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 func (c *Cluster) Close() {
 	c.closed.Do(func() {
 		for i := len(c.procs) - 1; i >= 0; i-- { // slurmd, slurmctld, munged
-			c.procs[i].stop(5 * time.Second)
+			c.procs[i].Stop(5 * time.Second)
 		}
 		killMarked(func(dir string) bool { return dir == c.Dir })
-		c.spawner.close()
+		c.spawner.Close()
 		os.RemoveAll(c.Dir)
 	})
 }
@@ -440,11 +443,11 @@ func (c *Cluster) Logs() string {
 	for _, p := range c.procs {
 		// A daemon's log file, else what it wrote to stderr (munged -F
 		// logs only there; slurmctld and slurmd before opening theirs).
-		data, _ := os.ReadFile(c.path(p.name + ".log"))
+		data, _ := os.ReadFile(c.path(p.Name + ".log"))
 		if len(bytes.TrimSpace(data)) == 0 {
-			data, _ = os.ReadFile(p.outPath)
+			data, _ = os.ReadFile(p.Output)
 		}
-		fmt.Fprintf(&b, "\n--- last lines of %s:\n%s", p.name, tail(data, 30))
+		fmt.Fprintf(&b, "\n--- last lines of %s:\n%s", p.Name, tail(data, 30))
 	}
 	return b.String()
 }
