@@ -30,11 +30,11 @@ func runTargets(e *env, args []string) int {
 	}
 	fmt.Fprintln(e.stdout, "Targets (convert --to NAME):")
 	for _, t := range targetList {
-		name := t.name
+		about := t.about
 		if len(t.aliases) > 0 {
-			name += " (" + strings.Join(t.aliases, ", ") + ")"
+			about += "; also --to " + strings.Join(t.aliases, ", ")
 		}
-		fmt.Fprintf(e.stdout, "  %-22s %s\n", name, t.about)
+		fmt.Fprintf(e.stdout, "  %-22s %s\n", t.name, about)
 	}
 	fmt.Fprintln(e.stdout, "\nSite profiles (convert --site NAME, or an HCL file extending one):")
 	for _, p := range site.Builtins() {
