@@ -3,6 +3,8 @@ package translate
 import (
 	"strconv"
 	"time"
+
+	"github.com/transship/transship/translate/images"
 )
 
 // The Graph is the one intermediate form every target renders. It is plain
@@ -30,6 +32,10 @@ type Graph struct {
 	// Unmodelled lists top-level entries the Graph does not represent
 	// (jobs, models), for targets to warn about.
 	Unmodelled []Src `json:"unmodelled,omitempty"`
+	// Images are the registries' facts about the services' images (from
+	// transship.lock or --resolve-images), sorted by Ref, which is the
+	// service's image as the targets write it. Empty when neither was used.
+	Images []images.Info `json:"images,omitempty"`
 
 	// Dir is the absolute project directory. It is not serialised: it is a
 	// host path and only the edges (the CLI, image lookup) may use it.
@@ -350,4 +356,14 @@ type Config struct {
 	External bool     `json:"external,omitempty"`
 	Users    []string `json:"users,omitempty"`
 	Src      Src      `json:"src"`
+}
+
+// ImageInfo is what is known of the image ref, or nil.
+func (g *Graph) ImageInfo(ref string) *images.Info {
+	for i := range g.Images {
+		if g.Images[i].Ref == ref {
+			return &g.Images[i]
+		}
+	}
+	return nil
 }

@@ -16,6 +16,8 @@ func runGraph(e *env, args []string) int {
 	var f convertFlags
 	fs := pflag.NewFlagSet("graph", pflag.ContinueOnError)
 	f.register(fs)
+	f.images.register(fs)
+	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
 	}

@@ -59,13 +59,14 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 
 type convertFlags struct {
 	loadFlags
-	kube  kubeFlags
-	batch batchFlags
-	to    string
-	out   string
-	check bool
-	force bool
-	fs    *pflag.FlagSet
+	kube   kubeFlags
+	batch  batchFlags
+	images imageFlags
+	to     string
+	out    string
+	check  bool
+	force  bool
+	fs     *pflag.FlagSet
 }
 
 func runConvert(e *env, args []string) int {
@@ -78,6 +79,7 @@ func runConvert(e *env, args []string) int {
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
 	f.kube.register(fs)
 	f.batch.register(fs)
+	f.images.register(fs)
 	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
@@ -106,9 +108,16 @@ func runConvert(e *env, args []string) int {
 
 func (f *convertFlags) run(e *env, target string) int {
 	g, ds := f.load(e)
-	if g == nil {
+	if g == nil || ds.HasErrors() {
 		f.report(e, ds)
 		return exitError
+	}
+	if ids := f.enrichImages(e, g, nil); len(ids) > 0 {
+		ds = append(ds, ids...)
+		if ids.HasErrors() {
+			f.report(e, ds)
+			return exitError
+		}
 	}
 	files, tds := f.emit(e, f.fs, target, g)
 	if f.report(e, append(ds, tds...)) {

@@ -21,6 +21,7 @@ func runExplain(e *env, args []string) int {
 	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain (batch)")
 	f.kube.register(fs)
 	f.batch.register(fs)
+	f.images.register(fs)
 	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
@@ -42,6 +43,7 @@ func runExplain(e *env, args []string) int {
 		return exitError
 	}
 	f.out = "-"
+	ds = append(ds, f.enrichImages(e, g, nil)...)
 	_, tds := f.emitBatch(e, g)
 	ds = append(ds, tds...)
 	ds.Sort()

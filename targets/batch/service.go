@@ -1,11 +1,13 @@
 package batch
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/transship/transship/translate"
+	"github.com/transship/transship/translate/images"
 )
 
 // specWriter collects the spec lines of one service.
@@ -81,6 +83,10 @@ func (w *specWriter) command() {
 	src := translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".command"}
 	w.checkNUL(src, "command", s.Command...)
 	w.checkNUL(src, "entrypoint", s.Entrypoint...)
+	if info := w.p.g.ImageInfo(s.Image); info != nil {
+		w.exactCommand(src, info)
+		return
+	}
 	switch {
 	case s.Entrypoint == nil:
 		w.call("entrypoint_mode", "run")
@@ -101,6 +107,31 @@ func (w *specWriter) command() {
 		return
 	}
 	w.warn(CodeAssumed, translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name}, "the image's working directory is not known (Apptainer ignores WORKDIR): service %s starts in /; set working_dir if the image needs another", s.Name)
+}
+
+// exactCommand composes the command from the image's config, as docker
+// does, so the job runs exactly it with `exec` and needs no assumption.
+func (w *specWriter) exactCommand(src translate.Src, info *images.Info) {
+	s := w.s
+	ep, cmd := s.Entrypoint, s.Command
+	if ep == nil {
+		ep = info.Entrypoint
+		if cmd == nil {
+			cmd = info.Cmd
+		}
+	}
+	argv := append(append([]string{}, ep...), cmd...)
+	if len(argv) == 0 {
+		w.p.errorf(CodeNothing, src, "neither compose nor the image %s gives a command: service %s has nothing to run", s.Image, s.Name)
+		return
+	}
+	w.call("entrypoint_mode", "exec")
+	w.call("args", argv...)
+	dir := cmp.Or(s.WorkingDir, info.WorkingDir, "/")
+	w.call("workdir", dir)
+	if s.WorkingDir == "" {
+		w.comment("working dir %s and command from the image's config (%s)", dir, info.Resolved)
+	}
 }
 
 // environment passes each value byte for byte: lib.sh exports it as

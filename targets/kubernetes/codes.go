@@ -35,4 +35,5 @@ const (
 	CodeExpose        = "K8S128" // an Ingress cannot be made as asked
 	CodeRestart       = "K8S129" // a restart policy Kubernetes runs differently
 	CodeLabel         = "K8S130" // a label or annotation key that is not valid in Kubernetes
+	CodeImageUser     = "K8S131" // compose runs as root an image built for a non-root USER
 )

@@ -242,11 +242,32 @@ func (e *emitter) gpus(s *translate.Service) int64 {
 	return n
 }
 
+// imageUser warns when compose runs as root an image built to run as
+// another user (known from transship.lock): files it owns, and restricted
+// sites, expect that user.
+func (e *emitter) imageUser(s *translate.Service) {
+	info := e.g.ImageInfo(s.Image)
+	if info == nil || info.User == "" {
+		return
+	}
+	u, _, _ := strings.Cut(s.User, ":")
+	iu, _, _ := strings.Cut(info.User, ":")
+	if (u == "0" || u == "root") && iu != "0" && iu != "root" {
+		e.warn(CodeImageUser, sub(s.Src, "user"), "user %s overrides the image's non-root USER %s: the pod runs as root, which restricted sites refuse", s.User, info.User)
+	}
+}
+
 // security maps user, privileges, capabilities and the read-only root.
 func (e *emitter) security(s *translate.Service) *corev1.SecurityContext {
 	sc := &corev1.SecurityContext{}
 	if s.User != "" {
 		user, group, _ := strings.Cut(s.User, ":")
+		if user == "root" {
+			user = "0" // the one name every image agrees on
+		}
+		if group == "root" {
+			group = "0"
+		}
 		uid, err := strconv.ParseInt(user, 10, 64)
 		if err == nil {
 			sc.RunAsUser = &uid
@@ -259,6 +280,7 @@ func (e *emitter) security(s *translate.Service) *corev1.SecurityContext {
 			e.warn(CodeUser, sub(s.Src, "user"), "user %q is a name; Kubernetes needs numeric ids, so the image's user runs (write the uid, e.g. user: \"1000:1000\")", s.User)
 		}
 	}
+	e.imageUser(s)
 	if s.Security.Privileged {
 		sc.Privileged = boolp(true)
 	}

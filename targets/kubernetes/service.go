@@ -1,7 +1,9 @@
 package kubernetes
 
 import (
+	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,7 +34,7 @@ type port struct {
 func (e *emitter) servicePorts(si *svcInfo) {
 	s := si.s
 	seen := map[string]int{}
-	for _, p := range append(slices.Clip(s.Ports), s.Expose...) {
+	for _, p := range append(append(slices.Clip(s.Ports), s.Expose...), e.imagePorts(s)...) {
 		proto := corev1.Protocol(strings.ToUpper(p.Protocol))
 		if proto == "" {
 			proto = corev1.ProtocolTCP
@@ -55,6 +57,26 @@ func (e *emitter) servicePorts(si *svcInfo) {
 	if len(si.ports) > 0 || si.kind == kindStatefulSet || e.awaited(s.Name) || e.aliased(s) {
 		si.service = si.name
 	}
+}
+
+// imagePorts are the image's EXPOSE ports (from transship.lock or
+// --resolve-images), used when compose names no port: peers reach them
+// under the service's name in compose too.
+func (e *emitter) imagePorts(s *translate.Service) []translate.Port {
+	info := e.g.ImageInfo(s.Image)
+	if info == nil || len(s.Ports) > 0 || len(s.Expose) > 0 {
+		return nil
+	}
+	var out []translate.Port
+	for _, ep := range info.ExposedPorts {
+		num, proto, _ := strings.Cut(ep, "/")
+		n, err := strconv.ParseUint(num, 10, 16)
+		if err != nil || n == 0 {
+			continue // a range or junk in the image config: not a port
+		}
+		out = append(out, translate.Port{Target: uint32(n), Protocol: cmp.Or(proto, "tcp"), Src: s.Src})
+	}
+	return out
 }
 
 // dedupePortNames keeps names unique when two ports were given one name.

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/translate"
+	"github.com/transship/transship/translate/images"
+)
+
+// Diagnostic codes of image lookup (the CLI does it, at the edge).
+const (
+	codeLockRead   = "IMG001" // transship.lock cannot be read or parsed
+	codeLockStale  = "IMG002" // --check: transship.lock does not match the project
+	codeUnresolved = "IMG101" // an image could not be looked up; its facts are assumed
+	codeLockOld    = "IMG102" // transship.lock does not match the project: rerun with --resolve-images
+)
+
+// LockFile is the name of the lock beside the compose file.
+const LockFile = "transship.lock"
+
+// imageFlags say whether and how images are looked up.
+type imageFlags struct {
+	resolve  bool
+	platform string
+	mirrors  []string
+	pin      bool
+}
+
+func (f *imageFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.resolve, "resolve-images", false, "look every image up in its registry (digest, entrypoint, working dir, ports...) and write "+LockFile+" beside the compose file; without it the lock is read, and nothing touches the network")
+	fs.StringVar(&f.platform, "platform", "", "platform of multi-arch images to resolve (default linux/amd64)")
+	fs.StringArrayVar(&f.mirrors, "registry-mirror", nil, "REGISTRY=PREFIX: look images of REGISTRY up at PREFIX and write them so (repeatable; e.g. docker.io=harbor.example.org/dockerhub)")
+	fs.BoolVar(&f.pin, "pin", false, "write image@digest into the output (needs "+LockFile+" or --resolve-images)")
+}
+
+// mirrorMap reads the --registry-mirror flags over the site's mirrors.
+func (f *imageFlags) mirrorMap(site map[string]string) (map[string]string, string) {
+	m := map[string]string{}
+	for k, v := range site {
+		m[k] = v
+	}
+	for _, s := range f.mirrors {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" || v == "" || strings.ContainsAny(s, " \t") {
+			return nil, fmt.Sprintf("--registry-mirror %q: expected REGISTRY=PREFIX, e.g. docker.io=harbor.example.org/dockerhub", s)
+		}
+		m[k] = strings.TrimSuffix(v, "/")
+	}
+	return m, ""
+}
+
+// enrichImages gives the Graph the registry's facts about its images: from
+// the registry with --resolve-images (writing the lock), else from the
+// lock if there is one. Then it rewrites references for mirrors and --pin.
+func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[string]string) translate.Diagnostics {
+	mirrors, msg := f.images.mirrorMap(siteMirrors)
+	if msg != "" {
+		return translate.Diagnostics{{Severity: translate.Error, Code: "CLI003", Message: msg}}
+	}
+	o := images.Options{Platform: f.images.platform, Mirrors: mirrors, Progress: e.stderr}
+	refs := imageRefs(g)
+	lockPath := filepath.Join(g.Dir, LockFile)
+	lockSrc := translate.Src{Pos: translate.Pos{File: LockFile}}
+	var lock *images.Lock
+	var ds translate.Diagnostics
+	if f.images.resolve {
+		infos, problems := images.Resolve(context.Background(), refs, o)
+		for _, p := range problems {
+			ds = append(ds, translate.Warnf(codeUnresolved, imageSrc(g, p.Ref), "image %s could not be looked up: %s", p.Ref, p.Err))
+		}
+		lock = images.NewLock(infos, o)
+		if !f.check {
+			if err := writeFileAtomic(lockPath, lock.Marshal()); err != nil {
+				return append(ds, translate.Errorf(codeLockRead, lockSrc, "writing %s: %v", LockFile, err))
+			}
+		}
+	} else {
+		data, err := os.ReadFile(lockPath)
+		if os.IsNotExist(err) {
+			if f.images.pin {
+				return translate.Diagnostics{translate.Errorf(codeLockRead, lockSrc, "--pin needs %s beside the compose file, or --resolve-images", LockFile)}
+			}
+			applyImages(g, nil, mirrors, false)
+			return nil
+		}
+		if err == nil {
+			lock, err = images.ParseLock(data)
+		}
+		if err != nil {
+			return translate.Diagnostics{translate.Errorf(codeLockRead, lockSrc, "%v", err)}
+		}
+		if reasons := lock.Stale(refs, o); len(reasons) > 0 {
+			code, sev := codeLockOld, translate.Warning
+			if f.check {
+				code, sev = codeLockStale, translate.Error
+			}
+			ds = append(ds, translate.Diagnostic{Severity: sev, Code: code, Pos: lockSrc.Pos,
+				Message: fmt.Sprintf("%s is stale (%s): run with --resolve-images to update it", LockFile, strings.Join(reasons, "; "))})
+		}
+	}
+	applyImages(g, lock, mirrors, f.images.pin)
+	return ds
+}
+
+// applyImages puts the lock's facts into the Graph, keyed by each
+// service's reference as the targets will write it: mirrored, and pinned
+// with --pin.
+func applyImages(g *translate.Graph, lock *images.Lock, mirrors map[string]string, pin bool) {
+	seen := map[string]bool{}
+	for _, s := range g.Services {
+		if s.Image == "" {
+			continue
+		}
+		orig := s.Image
+		s.Image = images.Mirror(orig, mirrors)
+		if lock == nil {
+			continue
+		}
+		info, ok := lock.Lookup(orig)
+		if !ok {
+			continue
+		}
+		if pin {
+			s.Image = pinned(s.Image, info.Resolved)
+		}
+		if !seen[s.Image] {
+			seen[s.Image] = true
+			info.Ref = s.Image
+			g.Images = append(g.Images, info)
+		}
+	}
+	slices.SortFunc(g.Images, func(a, b images.Info) int { return strings.Compare(a.Ref, b.Ref) })
+}
+
+// pinned is ref with the digest of resolved ("repo@sha256:..."): the tag
+// stays for readers, the digest decides what runs.
+func pinned(ref, resolved string) string {
+	_, digest, ok := strings.Cut(resolved, "@")
+	if !ok {
+		return ref
+	}
+	ref, _, _ = strings.Cut(ref, "@")
+	return ref + "@" + digest
+}
+
+// imageRefs are the services' image references, sorted and unique.
+func imageRefs(g *translate.Graph) []string {
+	var refs []string
+	for _, s := range g.Services {
+		if s.Image != "" && !slices.Contains(refs, s.Image) {
+			refs = append(refs, s.Image)
+		}
+	}
+	slices.Sort(refs)
+	return refs
+}
+
+// imageSrc is where the first service using ref names it.
+func imageSrc(g *translate.Graph, ref string) translate.Src {
+	for _, s := range g.Services {
+		if s.Image == ref {
+			return translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}
+		}
+	}
+	return translate.Src{}
+}
+
+// writeFileAtomic writes data to path through a temporary file beside it.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
