@@ -88,6 +88,15 @@ func TestImageLockReproducible(t *testing.T) {
 		}
 		compareTrees(t, target+" from the lock", readTree(t, first), readTree(t, second))
 	}
+	// --pin: the digests of the lock go into the output, mirrored.
+	pinnedDir := filepath.Join(proj, "out-pinned")
+	if _, stderr, code := run(t, proj, "convert", "--to", "kubernetes", "--pin", mirror, "-o", pinnedDir); code != 0 {
+		t.Fatalf("--pin: exit %d\n%s", code, stderr)
+	}
+	dep := readTree(t, pinnedDir)["api-deployment.yaml"]
+	if want := host + "/demo/api:1.4@sha256:4d41f15c"; !strings.Contains(dep, want) {
+		t.Errorf("--pin: api-deployment.yaml lacks %q:\n%s", want, dep)
+	}
 	got, err := os.ReadFile(filepath.Join(proj, "transship.lock"))
 	if err != nil {
 		t.Fatal(err)

@@ -97,6 +97,9 @@ func runConvert(e *env, args []string) int {
 	if msg := f.batch.check(fs, target, f.to); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
+	if _, msg := f.images.mirrorMap(nil); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
 	if f.check && f.out == "-" {
 		return usageError(e, fs, "--check compares with a directory; it cannot be used with -o -")
 	}
@@ -112,7 +115,16 @@ func (f *convertFlags) run(e *env, target string) int {
 		f.report(e, ds)
 		return exitError
 	}
-	if ids := f.enrichImages(e, g, nil); len(ids) > 0 {
+	var mirrors map[string]string
+	if target == "kubernetes" || target == "batch" {
+		prof, sds := f.kube.loadSite(e)
+		if prof == nil || sds.HasErrors() {
+			f.report(e, append(ds, sds...))
+			return exitError
+		}
+		mirrors = prof.RegistryMirrors
+	}
+	if ids := f.enrichImages(e, g, mirrors); len(ids) > 0 {
 		ds = append(ds, ids...)
 		if ids.HasErrors() {
 			f.report(e, ds)

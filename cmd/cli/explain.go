@@ -43,7 +43,12 @@ func runExplain(e *env, args []string) int {
 		return exitError
 	}
 	f.out = "-"
-	ds = append(ds, f.enrichImages(e, g, nil)...)
+	prof, sds := f.kube.loadSite(e)
+	if prof == nil || sds.HasErrors() {
+		f.report(e, append(ds, sds...))
+		return exitError
+	}
+	ds = append(ds, f.enrichImages(e, g, prof.RegistryMirrors)...)
 	_, tds := f.emitBatch(e, g)
 	ds = append(ds, tds...)
 	ds.Sort()

@@ -22,6 +22,7 @@ type kubeFlags struct {
 	domain          string
 	networkPolicies bool
 	secretsFromEnv  bool
+	loaded          *site.Profile // the profile, once read
 }
 
 // kubeOnly are the flags only the Kubernetes target reads.
@@ -49,15 +50,22 @@ func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
 	return ""
 }
 
-// loadSite reads the site profile; a file path is relative to the
+// loadSite reads the site profile once; a file path is relative to the
 // working directory.
 func (k *kubeFlags) loadSite(e *env) (*site.Profile, translate.Diagnostics) {
-	return site.Load(k.site, func(p string) ([]byte, error) {
+	if k.loaded != nil {
+		return k.loaded, nil
+	}
+	prof, ds := site.Load(k.site, func(p string) ([]byte, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(e.cwd, p)
 		}
 		return os.ReadFile(p)
 	})
+	if !ds.HasErrors() {
+		k.loaded = prof
+	}
+	return prof, ds
 }
 
 // emitKubernetes gathers what the pure target needs from the edges (the

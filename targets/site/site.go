@@ -67,6 +67,10 @@ type Profile struct {
 	Extends     string // what it was based on, as written; "" for none
 	Kubernetes  Kubernetes
 	Batch       Batch
+	// RegistryMirrors maps a registry host to the prefix that serves its
+	// images (e.g. "docker.io" = "harbor.example.org/dockerhub"): image
+	// lookups go there and outputs name images so. Merged key by key.
+	RegistryMirrors map[string]string
 }
 
 // Kubernetes holds what the Kubernetes target takes from a site.
@@ -101,7 +105,7 @@ func defaults() Kubernetes {
 // the decoder's names and the struct cannot drift apart.
 var (
 	rootSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "extends"}, {Name: "description"}},
+		Attributes: []hcl.AttributeSchema{{Name: "extends"}, {Name: "description"}, {Name: "registry_mirrors"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "kubernetes"}, {Type: "batch"}},
 	}
 	kubernetesSchema = &hcl.BodySchema{
@@ -222,6 +226,9 @@ func (l *loader) load(ref string, from *source, at *hcl.Range) *Profile {
 	if a := content.Attributes["description"]; a != nil {
 		l.set(&p.Description, "description", a)
 	}
+	if a := content.Attributes["registry_mirrors"]; a != nil {
+		l.mergeMap(&p.RegistryMirrors, "registry_mirrors", a)
+	}
 	if b := l.single(content.Blocks, "kubernetes", ""); b != nil {
 		l.decodeKubernetes(&p.Kubernetes, b, data)
 	}
@@ -336,6 +343,7 @@ func (l *loader) extend(p *Profile, src source, a *hcl.Attribute) {
 		p.Description = parent.Description
 		p.Kubernetes = parent.Kubernetes
 		p.Batch = parent.Batch
+		p.RegistryMirrors = maps.Clone(parent.RegistryMirrors)
 	}
 }
 
@@ -571,12 +579,14 @@ var checks = map[string]func(string) string{
 	"batch.dirac_site":                diracSite,
 	"batch.dirac_tags":                diracTag,
 	"batch.extra":                     oneLine,
+	"registry_mirrors":                mirrorPrefix,
 }
 
 // keyChecks validate the keys of map attributes.
 var keyChecks = map[string]func(string) string{
 	"kubernetes.ingress_annotations": qualifiedName,
 	"batch.extra":                    extraKey,
+	"registry_mirrors":               registryHost,
 }
 
 // numberChecks validate number values.
@@ -711,3 +721,25 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// registryHost checks a registry host (optionally with a port), the key
+// of registry_mirrors: "docker.io", "ghcr.io", "registry.example.org:5000".
+func registryHost(s string) string {
+	h, port, hasPort := strings.Cut(s, ":")
+	if domainRE.MatchString(h) && (!hasPort || portRE.MatchString(port)) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not a registry host (e.g. docker.io, registry.example.org:5000)", s)
+}
+
+// mirrorPrefix checks where a mirror serves images: a host and an optional
+// path, "harbor.example.org/dockerhub".
+func mirrorPrefix(s string) string {
+	h, _, _ := strings.Cut(s, "/")
+	if registryHost(h) == "" && !strings.ContainsAny(s, " \t\n@") && !strings.HasSuffix(s, "/") {
+		return ""
+	}
+	return fmt.Sprintf("%q is not a registry prefix (e.g. harbor.example.org/dockerhub)", s)
+}
+
+var portRE = regexp.MustCompile(`^[0-9]{1,5}$`)

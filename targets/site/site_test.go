@@ -2,6 +2,7 @@ package site
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -529,6 +530,27 @@ func TestParseBytes(t *testing.T) {
 		"1kk", "0x10", "1,5g", "8589934592g", "99999999999999999999"} {
 		if got, err := ParseBytes(s); err == nil {
 			t.Errorf("ParseBytes(%q) = %d, want an error", s, got)
+		}
+	}
+}
+
+// TestRegistryMirrors: registry_mirrors merge key by key through extends,
+// and a bad host or prefix is an error at its position.
+func TestRegistryMirrors(t *testing.T) {
+	p, ds := Load("testdata/mirrors-child.hcl", os.ReadFile)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	want := map[string]string{"docker.io": "harbor.example.org/dockerhub", "ghcr.io": "mirror.example.org/ghcr"}
+	if !maps.Equal(p.RegistryMirrors, want) {
+		t.Errorf("mirrors %v, want %v", p.RegistryMirrors, want)
+	}
+	bad := []byte("registry_mirrors = {\n  \"Docker Hub\" = \"harbor.example.org/\"\n}\n")
+	_, ds = Load("bad.hcl", func(string) ([]byte, error) { return bad, nil })
+	got := fmt.Sprint(ds)
+	for _, w := range []string{`registry_mirrors["Docker Hub"]`, "not a registry host", "not a registry prefix", "SITE005"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("diagnostics lack %q: %s", w, got)
 		}
 	}
 }

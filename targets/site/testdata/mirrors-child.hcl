@@ -1,0 +1,5 @@
+extends = "mirrors.hcl"
+
+registry_mirrors = {
+  "ghcr.io" = "mirror.example.org/ghcr"
+}
