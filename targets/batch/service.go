@@ -132,6 +132,10 @@ func (w *specWriter) exactCommand(src translate.Src, info *images.Info) {
 	if s.WorkingDir == "" {
 		w.comment("working dir %s and command from the image's config (%s)", dir, info.Resolved)
 	}
+	if info.User != "" && s.User == "" {
+		// Apptainer ignores USER; udocker maps it to the submitting user.
+		w.comment("the image's USER %s: the service runs as the user who submits the job", info.User)
+	}
 }
 
 // environment passes each value byte for byte: lib.sh exports it as
