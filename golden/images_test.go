@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -30,6 +31,7 @@ var lockImages = map[string]v1.Config{
 	"demo/queue:2.0": {
 		Entrypoint: []string{"/usr/local/bin/queue"}, Cmd: []string{"--listen", ":7000"},
 		WorkingDir: "/var/lib/queue", ExposedPorts: map[string]struct{}{"7000/tcp": {}},
+		Healthcheck: &v1.HealthConfig{Test: []string{"CMD-SHELL", "queue ping || exit 1"}, Interval: 5 * time.Second, Timeout: 2 * time.Second, Retries: 4},
 	},
 }
 

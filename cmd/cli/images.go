@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -130,6 +131,9 @@ func applyImages(g *translate.Graph, lock *images.Lock, mirrors map[string]strin
 		if pin {
 			s.Image = pinned(s.Image, info.Resolved)
 		}
+		if s.Health == nil && info.Healthcheck != nil {
+			s.Health = imageHealth(info.Healthcheck, s)
+		}
 		if !seen[s.Image] {
 			seen[s.Image] = true
 			info.Ref = s.Image
@@ -191,4 +195,36 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// imageHealth is the image's HEALTHCHECK as the service's own, which is
+// what docker runs when compose sets none.
+func imageHealth(h *images.Healthcheck, s *translate.Service) *translate.Health {
+	out := &translate.Health{Src: translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}}
+	switch {
+	case len(h.Test) == 0:
+		return nil
+	case h.Test[0] == "NONE":
+		out.Disabled = true
+		return out
+	case h.Test[0] == "CMD-SHELL":
+		out.Shell, out.Test = true, []string{strings.Join(h.Test[1:], " ")}
+	case h.Test[0] == "CMD":
+		out.Test = slices.Clone(h.Test[1:])
+	default:
+		out.Test = slices.Clone(h.Test)
+	}
+	dur := func(d time.Duration) *translate.Duration {
+		if d == 0 {
+			return nil
+		}
+		v := translate.Duration(d)
+		return &v
+	}
+	out.Interval, out.Timeout, out.StartPeriod, out.StartInterval = dur(h.Interval), dur(h.Timeout), dur(h.StartPeriod), dur(h.StartInterval)
+	if h.Retries > 0 {
+		r := uint64(h.Retries)
+		out.Retries = &r
+	}
+	return out
 }

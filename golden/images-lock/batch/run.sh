@@ -443,7 +443,7 @@ trap 'exit 129' HUP
 spec() {
   case $1 in
   migrate)
-    # compose.yaml:28:3: services.migrate
+    # compose.yaml:29:3: services.migrate
     service_id 1
     image 'registry.transship.example/demo/api:1.4' registry.transship.example_demo_api_1.4.sif 'registry.transship.example/demo/api:1.4'
     entrypoint_mode exec
@@ -460,7 +460,9 @@ spec() {
     entrypoint_mode exec
     args /usr/local/bin/queue --listen ':7000' --max-jobs 8
     workdir /var/lib/queue
-    # working dir /var/lib/queue and command from the image's config (registry.transship.example/demo/queue@sha256:428b4d238f85cf6c762b616aef5e95b880d29a991e76d79e8bb63a0d3bb7573e)
+    # working dir /var/lib/queue and command from the image's config (registry.transship.example/demo/queue@sha256:1ab9fcbef4a975326eca0f7a2ee3b0aef3213f9462e02f967ad9092e26f33e07)
+    health_shell 'queue ping || exit 1'
+    health_timing 5000 2000 4 0 5000
     ;;
   api)
     # compose.yaml:13:3: services.api
@@ -484,6 +486,7 @@ main() {
   pull 'registry.transship.example/demo/queue:2.0' registry.transship.example_demo_queue_2.0.sif 'registry.transship.example/demo/queue:2.0'
   start migrate
   start queue
+  wait_healthy queue required
   start api
   watch migrate api
 }
