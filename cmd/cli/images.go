@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -88,7 +87,7 @@ func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[
 			if f.images.pin {
 				return translate.Diagnostics{translate.Errorf(codeLockRead, lockSrc, "--pin needs %s beside the compose file, or --resolve-images", LockFile)}
 			}
-			applyImages(g, nil, mirrors, false)
+			translate.ApplyImages(g, nil, mirrors, false)
 			return nil
 		}
 		if err == nil {
@@ -106,52 +105,8 @@ func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[
 				Message: fmt.Sprintf("%s is stale (%s): run with --resolve-images to update it", LockFile, strings.Join(reasons, "; "))})
 		}
 	}
-	applyImages(g, lock, mirrors, f.images.pin)
+	translate.ApplyImages(g, lock, mirrors, f.images.pin)
 	return ds
-}
-
-// applyImages puts the lock's facts into the Graph, keyed by each
-// service's reference as the targets will write it: mirrored, and pinned
-// with --pin.
-func applyImages(g *translate.Graph, lock *images.Lock, mirrors map[string]string, pin bool) {
-	seen := map[string]bool{}
-	for _, s := range g.Services {
-		if s.Image == "" {
-			continue
-		}
-		orig := s.Image
-		s.Image = images.Mirror(orig, mirrors)
-		if lock == nil {
-			continue
-		}
-		info, ok := lock.Lookup(orig)
-		if !ok {
-			continue
-		}
-		if pin {
-			s.Image = pinned(s.Image, info.Resolved)
-		}
-		if s.Health == nil && info.Healthcheck != nil {
-			s.Health = imageHealth(info.Healthcheck, s)
-		}
-		if !seen[s.Image] {
-			seen[s.Image] = true
-			info.Ref = s.Image
-			g.Images = append(g.Images, info)
-		}
-	}
-	slices.SortFunc(g.Images, func(a, b images.Info) int { return strings.Compare(a.Ref, b.Ref) })
-}
-
-// pinned is ref with the digest of resolved ("repo@sha256:..."): the tag
-// stays for readers, the digest decides what runs.
-func pinned(ref, resolved string) string {
-	_, digest, ok := strings.Cut(resolved, "@")
-	if !ok {
-		return ref
-	}
-	ref, _, _ = strings.Cut(ref, "@")
-	return ref + "@" + digest
 }
 
 // imageRefs are the services' image references, sorted and unique.
@@ -195,36 +150,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// imageHealth is the image's HEALTHCHECK as the service's own, which is
-// what docker runs when compose sets none.
-func imageHealth(h *images.Healthcheck, s *translate.Service) *translate.Health {
-	out := &translate.Health{Src: translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}}
-	switch {
-	case len(h.Test) == 0:
-		return nil
-	case h.Test[0] == "NONE":
-		out.Disabled = true
-		return out
-	case h.Test[0] == "CMD-SHELL":
-		out.Shell, out.Test = true, []string{strings.Join(h.Test[1:], " ")}
-	case h.Test[0] == "CMD":
-		out.Test = slices.Clone(h.Test[1:])
-	default:
-		out.Test = slices.Clone(h.Test)
-	}
-	dur := func(d time.Duration) *translate.Duration {
-		if d == 0 {
-			return nil
-		}
-		v := translate.Duration(d)
-		return &v
-	}
-	out.Interval, out.Timeout, out.StartPeriod, out.StartInterval = dur(h.Interval), dur(h.Timeout), dur(h.StartPeriod), dur(h.StartInterval)
-	if h.Retries > 0 {
-		r := uint64(h.Retries)
-		out.Retries = &r
-	}
-	return out
 }
