@@ -37,6 +37,11 @@ type Graph struct {
 	// service's image as the targets write it. Empty when neither was used.
 	Images []images.Info `json:"images,omitempty"`
 
+	// Compose is the project as `docker compose config` prints it (paths
+	// inside the project relative), when translate.Options.Normalized
+	// asks for it; not serialised.
+	Compose []byte `json:"-"`
+
 	// Dir is the absolute project directory. It is not serialised: it is a
 	// host path and only the edges (the CLI, image lookup) may use it.
 	Dir string `json:"-"`

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ type Options struct {
 	EnvFiles    []string // --env-file; empty = <project dir>/.env if present
 	Profiles    []string // --profile; empty = COMPOSE_PROFILES
 	Env         []string // KEY=VALUE, normally os.Environ() taken at the edge
+	// Normalized asks for Graph.Compose: the project as `docker compose
+	// config` prints it, for targets that hand it to docker (cloud-init).
+	Normalized bool
 }
 
 // loadMu serialises loads: compose-go reports warnings through the global
@@ -89,6 +93,13 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 		return nil, ds
 	}
 	g, diags := fromProject(project, ix)
+	if opts.Normalized && g != nil {
+		data, err := normalized(project)
+		if err != nil {
+			return nil, Diagnostics{optionsError(err)}
+		}
+		g.Compose = data
+	}
 	// The Graph keeps project-relative positions; diagnostics go back to
 	// absolute ones, which the printer shows relative to the user's cwd.
 	for i := range diags {
@@ -292,4 +303,18 @@ func unsetVariable(msg string) (string, bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// normalized is the project as `docker compose config` writes it, with
+// paths inside the project directory made relative again ("./x"): the
+// file must mean the same in another directory (a VM's /opt/<project>)
+// and be the same bytes on every machine.
+func normalized(project *types.Project) ([]byte, error) {
+	data, err := project.MarshalYAML()
+	if err != nil {
+		return nil, err
+	}
+	dir := project.WorkingDir
+	data = bytes.ReplaceAll(data, []byte(dir+string(filepath.Separator)), []byte("./"))
+	return bytes.ReplaceAll(data, []byte(": "+dir+"\n"), []byte(": .\n")), nil
 }
