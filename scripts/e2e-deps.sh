@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make e2e-deps: installs the Debian packages the tests run (shellcheck,
-# and Slurm with munge for internal/slurm) when missing, then builds a real
+# Slurm with munge for internal/slurm, cloud-init) when missing, then builds a real
 # kube-apiserver and etcd from the Go module proxy, for the tests that
 # validate our manifests against a real API server (internal/kubeapi).
 # Needs Go, and root (or the packages already installed).
@@ -29,11 +29,12 @@ bin="$cache/kube-$KUBE_VERSION/bin"
 
 log() { echo "e2e-deps: $*" >&2; }
 
-# Debian packages for the tests of our batch scripts: a real Slurm on
-# localhost (internal/slurm: slurmctld, slurmd, munged, sbatch & co) and a
-# linter for the scripts (shellcheck). Installed when missing (needs root);
+# Debian packages the tests run as real consumers: a real Slurm on
+# localhost (internal/slurm: slurmctld, slurmd, munged, sbatch & co), a
+# linter for the batch scripts (shellcheck), and `cloud-init schema` for
+# the cloud-init user-data. Installed when missing (needs root);
 # apt's output goes to stderr, so the bin dir stays the last line on stdout.
-DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge)
+DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge cloud-init)
 if command -v dpkg-query >/dev/null 2>&1; then
   deb_missing=()
   for p in "${DEB_PACKAGES[@]}"; do
