@@ -24,6 +24,7 @@ type targetInfo struct {
 var targetList = []targetInfo{
 	{name: "kubernetes", aliases: []string{"k8s"}, about: "Kubernetes manifests and a kustomization (site profiles: --site)"},
 	{name: "batch", aliases: []string{"apptainer", "singularity", "udocker"}, about: "run.sh for Apptainer/Singularity or udocker, with a Slurm, HTCondor or DIRAC job (--scheduler)"},
+	{name: "cloud-init", about: "#cloud-config user-data that boots a docker VM (EGI's docker image, any OpenStack) into the app"},
 	{name: "graph", about: "the intermediate graph as JSON (for debugging and bug reports)"},
 }
 
@@ -50,6 +51,8 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 		return f.emitKubernetes(e, fs, g)
 	case "batch":
 		return f.emitBatch(e, g)
+	case "cloud-init":
+		return f.emitCloudInit(e, g)
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
 	default: // canonicalTarget guards every call; this is a bug in the CLI
@@ -61,6 +64,7 @@ type convertFlags struct {
 	loadFlags
 	kube   kubeFlags
 	batch  batchFlags
+	cloud  cloudFlags
 	images imageFlags
 	to     string
 	out    string
@@ -79,6 +83,7 @@ func runConvert(e *env, args []string) int {
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
 	f.kube.register(fs)
 	f.batch.register(fs)
+	f.cloud.register(fs)
 	f.images.register(fs)
 	f.fs = fs
 	if st, ok := f.parse(e, fs, args); !ok {
@@ -97,6 +102,9 @@ func runConvert(e *env, args []string) int {
 	if msg := f.batch.check(fs, target, f.to); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
+	if msg := f.cloud.check(fs, target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
 	if _, msg := f.images.mirrorMap(nil); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
@@ -106,6 +114,7 @@ func runConvert(e *env, args []string) int {
 	if f.out == "" {
 		f.out = filepath.Join("out", target)
 	}
+	f.opts.Normalized = target == "cloud-init"
 	return f.run(e, target)
 }
 

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/transship/transship/targets"
+	cloudtarget "github.com/transship/transship/targets/cloudinit"
+	"github.com/transship/transship/translate"
+)
+
+// cloudFlags are convert's flags for the cloud-init target.
+type cloudFlags struct {
+	secrets    string
+	sshKeys    []string
+	user       string
+	dataVolume string
+	swap       string
+	packages   []string
+}
+
+// cloudOnly are the flags only the cloud-init target reads.
+var cloudOnly = []string{"secrets", "ssh-key", "user", "data-volume", "swap", "package"}
+
+func (c *cloudFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.secrets, "secrets", "embed", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them)")
+	fs.StringArrayVar(&c.sshKeys, "ssh-key", nil, "cloud-init: a public key file for --user (repeatable)")
+	fs.StringVar(&c.user, "user", "", "cloud-init: an extra user in group docker, with the --ssh-key keys")
+	fs.StringVar(&c.dataVolume, "data-volume", "", "cloud-init: DEVICE:MOUNTPOINT of a data disk for the app, e.g. /dev/vdb:/srv/data")
+	fs.StringVar(&c.swap, "swap", "", "cloud-init: a swap file: auto or a size such as 2G")
+	fs.StringArrayVar(&c.packages, "package", nil, "cloud-init: a Debian/Ubuntu package to install (repeatable)")
+}
+
+// check refuses cloud-init flags with another target, and bad values.
+func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
+	if target != "cloud-init" {
+		for _, n := range cloudOnly {
+			if fs.Changed(n) {
+				return "--" + n + " applies only to --to cloud-init"
+			}
+		}
+		return ""
+	}
+	if !slices.Contains([]string{"embed", "prompt", "file"}, c.secrets) {
+		return fmt.Sprintf("unknown --secrets %q (one of: embed, prompt, file)", c.secrets)
+	}
+	if len(c.sshKeys) > 0 && c.user == "" {
+		return "--ssh-key needs --user (the default user gets the key given to OpenStack with --key-name)"
+	}
+	if c.dataVolume != "" {
+		dev, mnt, ok := strings.Cut(c.dataVolume, ":")
+		if !ok || !strings.HasPrefix(dev, "/dev/") || !strings.HasPrefix(mnt, "/") {
+			return fmt.Sprintf("--data-volume %q: expected DEVICE:MOUNTPOINT, e.g. /dev/vdb:/srv/data", c.dataVolume)
+		}
+	}
+	return ""
+}
+
+// emitCloudInit reads what the pure target needs at the edge: the
+// project's files (env files, secrets, configs, bind-mounted files) and
+// the SSH keys.
+func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+	c := f.cloud
+	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages}
+	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)
+	if c.user != "" {
+		u := cloudtarget.User{Name: c.user}
+		for _, k := range c.sshKeys {
+			p := k
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(e.cwd, p)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI004", Message: "--ssh-key: " + err.Error()}}
+			}
+			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+					u.SSHKeys = append(u.SSHKeys, line)
+				}
+			}
+		}
+		o.Users = []cloudtarget.User{u}
+	}
+	if c.dataVolume != "" {
+		dev, mnt, _ := strings.Cut(c.dataVolume, ":")
+		o.DataVolume = &cloudtarget.DataVolume{Device: dev, MountPoint: mnt}
+	}
+	return cloudtarget.Emit(g, o)
+}
