@@ -55,6 +55,10 @@ writes run.sh, which runs every service on one node with Apptainer,
 Singularity or udocker, a README.txt, and a job for --scheduler: job.sbatch
 (Slurm), job.sub (HTCondor) or job.jdl (DIRAC). 'transship explain' says
 what each compose feature becomes.
+
+cloud-init (--to cloud-init) writes user-data.yaml, which boots a VM with
+docker (EGI's docker image, any OpenStack) into the running app and keeps
+it running across reboots: openstack server create --user-data FILE.
 `, `
 Examples:
   # convert a shipped example to Kubernetes manifests
@@ -67,6 +71,8 @@ Examples:
   transship convert --to batch -f examples/batch-pipeline/compose.yaml -o out/job
   # the same for the EGI Workload Manager (DIRAC), with udocker
   transship convert --to udocker --site egi-dirac -o out/dirac
+  # user-data for a VM, secrets kept out of it, an extra user with a key
+  transship convert --to cloud-init --secrets prompt --user alice --ssh-key ~/.ssh/id_ed25519.pub -o out/vm
   # the graph transship builds, for debugging
   transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
   # merge an override file and stream the result
