@@ -121,6 +121,13 @@ func TestSiteAgreement(t *testing.T) {
 		{`{"batch": {"unknown": 1}}`, false},
 		{`{"registry_mirrors": {"docker.io": "harbor.example.org/dockerhub", "registry.example.org:5000": "mirror.example.org"}}`, true},
 		{`{"registry_mirrors": {"Docker Hub": "harbor.example.org"}}`, false},
+		{`{"cloud_init": {"secrets": "prompt", "user": "bob", "swap": "auto", "data_volume": "/dev/vdc:/data"}}`, true},
+		{`{"cloud_init": {"secrets": "ask"}}`, false},
+		{`{"cloud_init": {"user": "Bob"}}`, false},
+		{`{"cloud_init": {"ssh_keys": ["not a key"]}}`, false},
+		{`{"cloud_init": {"data_volume": "vdb"}}`, false},
+		{`{"cloud_init": {"swap": "lots"}}`, false},
+		{`{"cloud_init": {"packages": ["Bad Name"]}}`, false},
 		{`{"registry_mirrors": {"docker.io": "harbor.example.org/dockerhub/"}}`, false},
 		{`{"registry_mirrors": {"docker.io": "harbor example"}}`, false},
 		{`{"batch": {"scheduler": "condor"}}`, false},
@@ -213,7 +220,9 @@ func examplesDoc(t *testing.T) string {
 	doc["kubernetes"] = k
 	b := object(s.Defs["batch"].Properties)
 	doc["batch"] = b
-	if len(k) != len(s.Defs["kubernetes"].Properties) || len(b) != len(s.Defs["batch"].Properties) ||
+	c := object(s.Defs["cloud_init"].Properties)
+	doc["cloud_init"] = c
+	if len(k) != len(s.Defs["kubernetes"].Properties) || len(b) != len(s.Defs["batch"].Properties) || len(c) != len(s.Defs["cloud_init"].Properties) ||
 		len(doc) != len(s.Properties) {
 		t.Fatalf("an attribute of the schema has no example: %v", doc)
 	}

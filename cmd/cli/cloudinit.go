@@ -11,6 +11,7 @@ import (
 
 	"github.com/transship/transship/targets"
 	cloudtarget "github.com/transship/transship/targets/cloudinit"
+	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 
@@ -22,13 +23,37 @@ type cloudFlags struct {
 	dataVolume string
 	swap       string
 	packages   []string
+	sudo       bool     // from the site profile
+	siteKeys   []string // the site profile's keys, before --ssh-key files
+}
+
+// over is the site's cloud_init with the flags given on top.
+func (c cloudFlags) over(s site.CloudInit) cloudFlags {
+	out := cloudFlags{secrets: s.Secrets, user: s.User, sudo: s.Sudo, siteKeys: s.SSHKeys,
+		dataVolume: s.DataVolume, swap: s.Swap, packages: s.Packages, sshKeys: c.sshKeys}
+	if c.secrets != "" {
+		out.secrets = c.secrets
+	}
+	if c.user != "" && c.user != s.User {
+		out.user, out.sudo, out.siteKeys = c.user, false, nil
+	}
+	if c.dataVolume != "" {
+		out.dataVolume = c.dataVolume
+	}
+	if c.swap != "" {
+		out.swap = c.swap
+	}
+	if len(c.packages) > 0 {
+		out.packages = c.packages
+	}
+	return out
 }
 
 // cloudOnly are the flags only the cloud-init target reads.
 var cloudOnly = []string{"secrets", "ssh-key", "user", "data-volume", "swap", "package"}
 
 func (c *cloudFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.secrets, "secrets", "embed", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them)")
+	fs.StringVar(&c.secrets, "secrets", "", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them); default from the site profile: embed")
 	fs.StringArrayVar(&c.sshKeys, "ssh-key", nil, "cloud-init: a public key file for --user (repeatable)")
 	fs.StringVar(&c.user, "user", "", "cloud-init: an extra user in group docker, with the --ssh-key keys")
 	fs.StringVar(&c.dataVolume, "data-volume", "", "cloud-init: DEVICE:MOUNTPOINT of a data disk for the app, e.g. /dev/vdb:/srv/data")
@@ -46,11 +71,11 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 		}
 		return ""
 	}
-	if !slices.Contains([]string{"embed", "prompt", "file"}, c.secrets) {
+	if c.secrets != "" && !slices.Contains([]string{"embed", "prompt", "file"}, c.secrets) {
 		return fmt.Sprintf("unknown --secrets %q (one of: embed, prompt, file)", c.secrets)
 	}
-	if len(c.sshKeys) > 0 && c.user == "" {
-		return "--ssh-key needs --user (the default user gets the key given to OpenStack with --key-name)"
+	if len(c.sshKeys) > 0 && c.user == "" && !fs.Changed("site") {
+		return "--ssh-key needs --user, or a site profile naming a user (the default user gets the key given to OpenStack with --key-name)"
 	}
 	if c.dataVolume != "" {
 		dev, mnt, ok := strings.Cut(c.dataVolume, ":")
@@ -65,11 +90,18 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 // project's files (env files, secrets, configs, bind-mounted files) and
 // the SSH keys.
 func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
-	c := f.cloud
+	prof, ds := f.kube.loadSite(e)
+	if prof == nil || ds.HasErrors() {
+		return nil, ds
+	}
+	c := f.cloud.over(prof.CloudInit)
 	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages}
 	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)
+	if len(c.sshKeys) > 0 && c.user == "" {
+		return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI004", Message: "--ssh-key needs --user, or a site profile naming a user"}}
+	}
 	if c.user != "" {
-		u := cloudtarget.User{Name: c.user}
+		u := cloudtarget.User{Name: c.user, Sudo: c.sudo, SSHKeys: c.siteKeys}
 		for _, k := range c.sshKeys {
 			p := k
 			if !filepath.IsAbs(p) {

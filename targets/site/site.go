@@ -67,6 +67,7 @@ type Profile struct {
 	Extends     string // what it was based on, as written; "" for none
 	Kubernetes  Kubernetes
 	Batch       Batch
+	CloudInit   CloudInit
 	// RegistryMirrors maps a registry host to the prefix that serves its
 	// images (e.g. "docker.io" = "harbor.example.org/dockerhub"): image
 	// lookups go there and outputs name images so. Merged key by key.
@@ -106,7 +107,7 @@ func defaults() Kubernetes {
 var (
 	rootSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "extends"}, {Name: "description"}, {Name: "registry_mirrors"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "kubernetes"}, {Type: "batch"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "kubernetes"}, {Type: "batch"}, {Type: "cloud_init"}},
 	}
 	kubernetesSchema = &hcl.BodySchema{
 		Attributes: attrSchemas(fields(&Kubernetes{})),
@@ -219,7 +220,7 @@ func (l *loader) load(ref string, from *source, at *hcl.Range) *Profile {
 	}
 	content, diags := body.Content(rootSchema)
 	l.addHCL(codeStructure, "", data, diags)
-	p := &Profile{Name: src.name, Kubernetes: defaults(), Batch: batchDefaults()}
+	p := &Profile{Name: src.name, Kubernetes: defaults(), Batch: batchDefaults(), CloudInit: cloudInitDefaults()}
 	if a := content.Attributes["extends"]; a != nil {
 		l.extend(p, src, a)
 	}
@@ -234,6 +235,9 @@ func (l *loader) load(ref string, from *source, at *hcl.Range) *Profile {
 	}
 	if b := l.single(content.Blocks, "batch", ""); b != nil {
 		l.decodeBatch(&p.Batch, b, data)
+	}
+	if b := l.single(content.Blocks, "cloud_init", ""); b != nil {
+		l.decodeCloudInit(&p.CloudInit, b, data)
 	}
 	return p
 }
@@ -343,6 +347,7 @@ func (l *loader) extend(p *Profile, src source, a *hcl.Attribute) {
 		p.Description = parent.Description
 		p.Kubernetes = parent.Kubernetes
 		p.Batch = parent.Batch
+		p.CloudInit = parent.CloudInit
 		p.RegistryMirrors = maps.Clone(parent.RegistryMirrors)
 	}
 }
@@ -580,6 +585,12 @@ var checks = map[string]func(string) string{
 	"batch.dirac_tags":                diracTag,
 	"batch.extra":                     oneLine,
 	"registry_mirrors":                mirrorPrefix,
+	"cloud_init.secrets":              oneOf("embed", "prompt", "file"),
+	"cloud_init.user":                 unixUser,
+	"cloud_init.ssh_keys":             sshKey,
+	"cloud_init.data_volume":          dataVolume,
+	"cloud_init.swap":                 swapSize,
+	"cloud_init.packages":             debPackage,
 }
 
 // keyChecks validate the keys of map attributes.

@@ -195,7 +195,7 @@ func TestExtends(t *testing.T) {
 		if len(diags) > 0 {
 			t.Fatalf("%s: %v", tc.ref, diags)
 		}
-		want := Profile{Name: tc.name, Extends: tc.extends, Description: tc.description, Kubernetes: tc.k, Batch: tc.b}
+		want := Profile{Name: tc.name, Extends: tc.extends, Description: tc.description, Kubernetes: tc.k, Batch: tc.b, CloudInit: cloudInitDefaults()}
 		if !reflect.DeepEqual(*p, want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tc.ref, *p, want)
 		}
@@ -549,6 +549,32 @@ func TestRegistryMirrors(t *testing.T) {
 	_, ds = Load("bad.hcl", func(string) ([]byte, error) { return bad, nil })
 	got := fmt.Sprint(ds)
 	for _, w := range []string{`registry_mirrors["Docker Hub"]`, "not a registry host", "not a registry prefix", "SITE005"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("diagnostics lack %q: %s", w, got)
+		}
+	}
+}
+
+// TestCloudInitBlock: the cloud_init block decodes, inherits through
+// extends, and a bad value is an error at its position.
+func TestCloudInitBlock(t *testing.T) {
+	g, ds := Load("generic", os.ReadFile)
+	if ds.HasErrors() || !reflect.DeepEqual(g.CloudInit, cloudInitDefaults()) {
+		t.Fatalf("generic's cloud_init %+v differs from cloudInitDefaults() (%v)", g.CloudInit, ds)
+	}
+	p, ds := Load("testdata/vm.hcl", os.ReadFile)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	want := CloudInit{Secrets: "prompt", User: "alice", SSHKeys: []string{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample alice@lab"},
+		Sudo: true, DataVolume: "/dev/vdb:/srv/data", Swap: "2G", Packages: []string{"htop", "jq"}}
+	if !reflect.DeepEqual(p.CloudInit, want) || p.Kubernetes.StorageClass != "managed-nfs-storage" {
+		t.Errorf("cloud_init %+v, want %+v (and egi-im's kubernetes inherited)", p.CloudInit, want)
+	}
+	bad := []byte("cloud_init {\n  secrets = \"ask\"\n  user = \"Alice\"\n  ssh_keys = [\"not a key\"]\n  data_volume = \"vdb\"\n  swap = \"lots\"\n}\n")
+	_, ds = Load("bad.hcl", func(string) ([]byte, error) { return bad, nil })
+	got := fmt.Sprint(ds)
+	for _, w := range []string{"cloud_init.secrets", "cloud_init.user", "cloud_init.ssh_keys[0]", "cloud_init.data_volume", "cloud_init.swap", "{bad.hcl 2 13}"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("diagnostics lack %q: %s", w, got)
 		}

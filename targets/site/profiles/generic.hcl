@@ -66,3 +66,11 @@ batch {
   # No extra directives (extra = { constraint = "haswell" } adds
   # "#SBATCH --constraint=haswell"); extending profiles merge theirs in.
 }
+
+# cloud-init: secrets go into user-data (with a warning, since the metadata
+# service serves them to anyone on the VM; a site or --secrets prompt keeps
+# them out); no extra user, disk, swap or package: the image's own user
+# gets the key given to OpenStack with --key-name.
+cloud_init {
+  secrets = "embed"
+}
