@@ -94,6 +94,7 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 	}
 	g, diags := fromProject(project, ix)
 	if opts.Normalized && g != nil {
+		unexpandHome(project, g)
 		data, err := normalized(project)
 		if err != nil {
 			return nil, Diagnostics{optionsError(err)}
@@ -306,9 +307,11 @@ func unsetVariable(msg string) (string, bool) {
 }
 
 // normalized is the project as `docker compose config` writes it, with
-// paths inside the project directory made relative again ("./x"): the
-// file must mean the same in another directory (a VM's /opt/<project>)
-// and be the same bytes on every machine.
+// paths inside the project directory made relative again ("./x"), and
+// paths compose-go expanded from "~" given back their "~/" (it expands
+// them to the home of whoever converts): the file must mean the same in
+// another directory (a VM's /opt/<project>) and be the same bytes on
+// every machine.
 func normalized(project *types.Project) ([]byte, error) {
 	data, err := project.MarshalYAML()
 	if err != nil {
@@ -317,4 +320,26 @@ func normalized(project *types.Project) ([]byte, error) {
 	dir := project.WorkingDir
 	data = bytes.ReplaceAll(data, []byte(dir+string(filepath.Separator)), []byte("./"))
 	return bytes.ReplaceAll(data, []byte(": "+dir+"\n"), []byte(": .\n")), nil
+}
+
+// unexpandHome gives bind sources written with "~" their "~" back; g kept
+// them so (a mount is matched by its target).
+func unexpandHome(project *types.Project, g *Graph) {
+	for _, s := range g.Services {
+		ps, ok := project.Services[s.Name]
+		if !ok {
+			continue
+		}
+		for _, m := range s.Mounts {
+			if m.Kind != MountBind || !strings.HasPrefix(m.Source, "~") {
+				continue
+			}
+			for i := range ps.Volumes {
+				if ps.Volumes[i].Type == types.VolumeTypeBind && ps.Volumes[i].Target == m.Target {
+					ps.Volumes[i].Source = m.Source
+				}
+			}
+		}
+		project.Services[s.Name] = ps
+	}
 }
