@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 EXAMPLE ?= web-db-cache
 
-.PHONY: build run test golden lint bench fuzz clean e2e-deps
+.PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm
 
 build:
 	$(GO) build -o bin/transship ./cmd/transship
@@ -48,3 +48,11 @@ clean:
 # into ~/.cache/transship-e2e; a no-op once built (cold: 5-12 min).
 e2e-deps:
 	./scripts/e2e-deps.sh
+
+# Boot a Debian VM under qemu with the cloud-init user-data of
+# examples/vm-web and check the app from the host, after the first boot and
+# after a reboot (targets/cloudinit/vm_test.go; CI runs it). Needs root and
+# the packages e2e-deps installs; the base image is built once (~2 min)
+# into ~/.cache/transship-e2e, the boots take 4-7 min under emulation.
+e2e-vm:
+	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 20m -run '^TestVMBoot$$' -v ./targets/cloudinit/

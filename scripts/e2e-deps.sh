@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make e2e-deps: installs the Debian packages the tests run (shellcheck,
-# Slurm with munge for internal/slurm, cloud-init) when missing, then builds a real
+# Slurm with munge for internal/slurm, cloud-init, and what make e2e-vm
+# builds and boots a VM with) when missing, then builds a real
 # kube-apiserver and etcd from the Go module proxy, for the tests that
 # validate our manifests against a real API server (internal/kubeapi).
 # Needs Go, and root (or the packages already installed).
@@ -32,9 +33,12 @@ log() { echo "e2e-deps: $*" >&2; }
 # Debian packages the tests run as real consumers: a real Slurm on
 # localhost (internal/slurm: slurmctld, slurmd, munged, sbatch & co), a
 # linter for the batch scripts (shellcheck), and `cloud-init schema` for
-# the cloud-init user-data. Installed when missing (needs root);
+# the cloud-init user-data; mmdebstrap, e2fsprogs, qemu and genisoimage to
+# build a Debian VM image and boot it with our user-data (internal/vmtest).
+# Installed when missing (needs root);
 # apt's output goes to stderr, so the bin dir stays the last line on stdout.
-DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge cloud-init)
+DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge cloud-init
+  mmdebstrap e2fsprogs qemu-system-x86 qemu-utils genisoimage)
 if command -v dpkg-query >/dev/null 2>&1; then
   deb_missing=()
   for p in "${DEB_PACKAGES[@]}"; do
