@@ -381,7 +381,10 @@ func (p *plan) render(o Options) []byte {
 		"fs_setup", fsSetup,
 		"mounts", mounts,
 		"write_files", seq(wf...),
-		"runcmd", seq(flow(strs("systemctl", "daemon-reload")...), flow(strs("systemctl", "enable", "--now", p.unitName())...)),
+		// --no-block: the start waits for the pulls, and for secrets
+		// copied by hand; blocking would hold cloud-init's final stage
+		// (and `cloud-init status --wait`) until then.
+		"runcmd", seq(flow(strs("systemctl", "daemon-reload")...), flow(strs("systemctl", "enable", "--now", "--no-block", p.unitName())...)),
 	)
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	return append([]byte("#cloud-config\n"+p.header()), encode(doc)...)
