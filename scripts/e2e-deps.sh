@@ -34,11 +34,12 @@ log() { echo "e2e-deps: $*" >&2; }
 # localhost (internal/slurm: slurmctld, slurmd, munged, sbatch & co), a
 # linter for the batch scripts (shellcheck), and `cloud-init schema` for
 # the cloud-init user-data; mmdebstrap, e2fsprogs, qemu and genisoimage to
-# build a Debian VM image and boot it with our user-data (internal/vmtest).
+# build a Debian VM image and boot it with our user-data (internal/vmtest),
+# openssh-client to copy a secret into it.
 # Installed when missing (needs root);
 # apt's output goes to stderr, so the bin dir stays the last line on stdout.
 DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge cloud-init
-  mmdebstrap e2fsprogs qemu-system-x86 qemu-utils genisoimage)
+  mmdebstrap e2fsprogs qemu-system-x86 qemu-utils genisoimage openssh-client)
 if command -v dpkg-query >/dev/null 2>&1; then
   deb_missing=()
   for p in "${DEB_PACKAGES[@]}"; do

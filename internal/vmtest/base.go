@@ -30,15 +30,45 @@ const buildVersion = "1"
 // Tools are the host programs the build and the boot run.
 var Tools = []string{"mmdebstrap", "mkfs.ext4", "qemu-system-x86_64", "qemu-img", "genisoimage"}
 
-// MissingTools lists the Tools not in PATH.
+// MissingTools lists the Tools not in PATH or the sbin directories.
 func MissingTools() []string {
 	var missing []string
 	for _, t := range Tools {
-		if _, err := exec.LookPath(t); err != nil {
+		if lookPath(t) == "" {
 			missing = append(missing, t)
 		}
 	}
 	return missing
+}
+
+// sbin are searched after PATH: mkfs.ext4 lives there, and a non-login
+// shell (CI's, a user's) may not have them.
+var sbin = []string{"/usr/local/sbin", "/usr/sbin", "/sbin"}
+
+// lookPath is a tool's path in PATH or sbin, "" when it is in neither.
+func lookPath(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, d := range sbin {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// command runs a tool found by lookPath, with sbin in its PATH too
+// (mmdebstrap runs host tools of its own).
+func command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	path := lookPath(name)
+	if path == "" {
+		path = name // exec reports it missing
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":"+strings.Join(sbin, ":"))
+	return cmd
 }
 
 // BuildBase returns the base image for tags (the images loaded into the
@@ -169,7 +199,7 @@ func prune(cacheDir string, logf func(string, ...any)) {
 
 // run runs a command, its output kept for the error.
 func run(ctx context.Context, name string, args ...string) error {
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	out, err := command(ctx, name, args...).CombinedOutput()
 	if err != nil {
 		tail := string(out)
 		if len(tail) > 4000 {

@@ -7,7 +7,8 @@ package vmtest
 // a report of the boot written to the second serial port for the test.
 
 // packages make a Debian VM like a cloud image with docker: systemd,
-// cloud-init, sshd (whose keys and settings cloud-init writes), docker
+// cloud-init, sshd and sudo (cloud-init writes their keys and rules; scp
+// needs the sftp server), docker
 // with compose (trixie splits the CLI out of docker.io), the tools cloud-init's disk_setup, fs_setup and swap
 // modules run, a kernel and an initramfs. busybox-static provides the
 // binary of the images (image.go).
@@ -15,7 +16,7 @@ var packages = []string{
 	"systemd-sysv", "udev", "dbus", "cloud-init", "linux-image-amd64", "initramfs-tools", "kmod",
 	"docker.io", "docker-cli", "docker-compose", "busybox-static",
 	"e2fsprogs", "fdisk", "gdisk", "iproute2", "ifupdown", "procps", "ca-certificates",
-	"openssh-server",
+	"openssh-server", "openssh-sftp-server", "sudo",
 }
 
 const suite = "trixie"
@@ -79,37 +80,42 @@ WantedBy=multi-user.target
 
 var enabled = []string{"transship-e2e-images.service", "transship-e2e-report.service"}
 
-// reportScript waits for cloud-init and the boot to finish, then prints
-// sections the test parses (Report): one "--- name" line per section.
+// reportScript prints two reports per boot, sections the test parses
+// (Report): one when cloud-init is done, one when systemd has no job left
+// (the app's unit started, or failed).
 const reportScript = `#!/bin/sh
+report() {
+  echo "=== transship-e2e report begin"
+  echo "--- phase"
+  echo "$1"
+  echo "--- boot_id"
+  cat /proc/sys/kernel/random/boot_id
+  echo "--- status.json"
+  cloud-init status --format json 2>&1
+  echo "--- units"
+  for u in $(systemctl list-units --all --plain --no-legend 'transship-*.service' | awk '{print $1}'); do
+    echo "$u $(systemctl show -P ActiveState "$u") $(systemctl show -P SubState "$u") $(systemctl is-enabled "$u")"
+  done
+  echo "--- failed units"
+  systemctl list-units --failed --plain --no-legend
+  echo "--- mounts"
+  findmnt -rn -o SOURCE,TARGET,FSTYPE
+  echo "--- swap"
+  swapon --noheadings --show=NAME,SIZE
+  echo "--- files"
+  find /opt -type f -exec stat -c '%a %U:%G %n' {} +
+  echo "--- users"
+  getent passwd | awk -F: '$3 >= 1000 && $3 < 60000 { print $1 }' | while read -r u; do
+    echo "$u groups=$(id -nG "$u" | tr ' ' ',') keys=$(cat "$(getent passwd "$u" | cut -d: -f6)/.ssh/authorized_keys" 2>/dev/null | wc -l)"
+  done
+  echo "--- containers"
+  docker ps -a --format '{{.Names}} {{.Status}}'
+  echo "--- journal of transship units"
+  journalctl -b --no-pager -o cat -u 'transship-*' | tail -n 40
+  echo "=== transship-e2e report end"
+}
 cloud-init status --wait >/dev/null 2>&1
+report cloud-init
 systemctl is-system-running --wait >/dev/null 2>&1
-echo "=== transship-e2e report begin"
-echo "--- boot_id"
-cat /proc/sys/kernel/random/boot_id
-echo "--- status.json"
-cloud-init status --format json 2>&1
-echo "--- units"
-for u in $(systemctl list-units --all --plain --no-legend 'transship-*.service' | awk '{print $1}'); do
-  echo "$u $(systemctl show -P ActiveState "$u") $(systemctl show -P SubState "$u") $(systemctl is-enabled "$u")"
-done
-echo "--- failed units"
-systemctl list-units --failed --plain --no-legend
-echo "--- mounts"
-findmnt -rn -o SOURCE,TARGET,FSTYPE
-echo "--- fstab"
-cat /etc/fstab
-echo "--- swap"
-swapon --noheadings --show=NAME,SIZE
-echo "--- files"
-find /opt -type f -exec stat -c '%a %U:%G %n' {} +
-echo "--- users"
-getent passwd | awk -F: '$3 >= 1000 && $3 < 60000 { print $1 }' | while read -r u; do
-  echo "$u groups=$(id -nG "$u" | tr ' ' ',') keys=$(cat "$(getent passwd "$u" | cut -d: -f6)/.ssh/authorized_keys" 2>/dev/null | wc -l)"
-done
-echo "--- containers"
-docker ps -a --format '{{.Names}} {{.Status}}'
-echo "--- journal of transship units"
-journalctl -b --no-pager -o cat -u 'transship-*' | tail -n 40
-echo "=== transship-e2e report end"
+report settled
 `

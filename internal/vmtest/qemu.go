@@ -102,7 +102,7 @@ func Start(ctx context.Context, base Base, o Options) (*VM, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm.cmd = exec.Command("qemu-system-x86_64", args...)
+	vm.cmd = command(context.Background(), "qemu-system-x86_64", args...)
 	vm.cmd.Stdout, vm.cmd.Stderr = logf, logf
 	if err := vm.cmd.Start(); err != nil {
 		logf.Close()

@@ -17,23 +17,39 @@ const (
 	reportEnd   = "=== transship-e2e report end"
 )
 
-// WaitReport waits for the n-th boot's report (1 for the first boot),
-// until ctx ends or qemu exits.
-func (vm *VM) WaitReport(ctx context.Context, n int) (Report, error) {
+// WaitReport waits for the report of boot n (1 for the first boot) in
+// phase ("cloud-init": cloud-init is done; "settled": systemd has no job
+// left), until ctx ends or qemu exits.
+func (vm *VM) WaitReport(ctx context.Context, n int, phase string) (Report, error) {
 	for {
-		reports := parseReports(vm.report)
-		if len(reports) >= n {
-			return reports[n-1], nil
+		if r := find(parseReports(vm.report), n, phase); r != nil {
+			return r, nil
 		}
 		if ok, err := vm.Exited(); ok {
-			return nil, fmt.Errorf("qemu exited (%v) before boot %d's report", err, n)
+			return nil, fmt.Errorf("qemu exited (%v) before boot %d's %s report", err, n, phase)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("no report of boot %d: %w", n, ctx.Err())
+			return nil, fmt.Errorf("no %s report of boot %d: %w", phase, n, ctx.Err())
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// find is boot n's report in phase; boots are counted by their ids in
+// the order they first report.
+func find(reports []Report, n int, phase string) Report {
+	var boots []string
+	for _, r := range reports {
+		id := strings.TrimSpace(r["boot_id"])
+		if len(boots) == 0 || boots[len(boots)-1] != id {
+			boots = append(boots, id)
+		}
+		if len(boots) == n && strings.TrimSpace(r["phase"]) == phase {
+			return r
+		}
+	}
+	return nil
 }
 
 // parseReports reads the complete reports in the second serial port's log.

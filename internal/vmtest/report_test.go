@@ -26,8 +26,32 @@ func TestParseReports(t *testing.T) {
 	if got := parseReports(path); !reflect.DeepEqual(got, want) {
 		t.Errorf("parseReports:\n got %q\nwant %q", got, want)
 	}
+	got := parseReports(path)
+	if r := find(got, 1, "cloud-init"); r != nil {
+		t.Errorf("find: no report has a phase, found %q", r)
+	}
 	if got := parseReports(filepath.Join(t.TempDir(), "missing")); got != nil {
 		t.Errorf("a missing log gave %q", got)
+	}
+}
+
+func TestFind(t *testing.T) {
+	reports := []Report{
+		{"phase": "cloud-init\n", "boot_id": "a\n"},
+		{"phase": "settled\n", "boot_id": "a\n"},
+		{"phase": "cloud-init\n", "boot_id": "b\n"},
+	}
+	for _, c := range []struct {
+		n     int
+		phase string
+		want  Report
+	}{
+		{1, "cloud-init", reports[0]}, {1, "settled", reports[1]},
+		{2, "cloud-init", reports[2]}, {2, "settled", nil}, {3, "cloud-init", nil},
+	} {
+		if got := find(reports, c.n, c.phase); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("find(boot %d, %s) = %q, want %q", c.n, c.phase, got, c.want)
+		}
 	}
 }
 

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,15 +22,24 @@ import (
 
 // TestVMBoot boots a Debian VM (docker, compose and cloud-init from
 // Debian's packages) under qemu with the user-data transship makes for
-// examples/vm-web, and reads the app's page from the host: after the
-// first boot, and after a reboot, when the enabled unit must bring the
-// app back with its volume on the data disk. The guest's own report
-// (internal/vmtest) says what cloud-init, systemd and docker did.
+// examples/vm-web, as a site profile for VMs would have it: secrets left
+// out (--secrets prompt), a sudo user with an SSH key, a data disk, swap.
+// It checks what a user would: the app waits for its secret; the copy
+// commands in the user-data's header, run as written, bring it up; the
+// pages answer on the forwarded port; after a reboot the enabled unit
+// brings the app back with its volume on the data disk. The guest's own
+// reports (internal/vmtest) say what cloud-init, systemd and docker did.
 func TestVMBoot(t *testing.T) {
 	if os.Getenv("TRANSSHIP_VM_E2E") != "1" {
 		t.Skip("boots a VM under qemu for minutes: run it with make e2e-vm (CI does)")
 	}
-	if missing := vmtest.MissingTools(); len(missing) > 0 {
+	missing := vmtest.MissingTools()
+	for _, tool := range []string{"ssh", "scp", "ssh-keygen"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
 		t.Fatalf("missing %s: make e2e-deps installs them", strings.Join(missing, ", "))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
@@ -41,11 +53,12 @@ func TestVMBoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	userData := convert(t, example)
+	key := sshKey(t)
+	userData := convert(t, example, key)
 
 	vm, err := vmtest.Start(ctx, base, vmtest.Options{
 		Dir: t.TempDir(), UserData: userData, InstanceID: "i-transship-e2e", Hostname: "vm-web",
-		DataDisk: 1 << 30, GuestPorts: []int{80}, MemoryMB: 2048, CPUs: 2,
+		DataDisk: 1 << 30, GuestPorts: []int{22, 80}, MemoryMB: 2048, CPUs: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,48 +70,137 @@ func TestVMBoot(t *testing.T) {
 		}
 	}()
 	t.Logf("qemu started (%s)", vm.Accel)
-	url := "http://127.0.0.1:" + itoa(vm.Ports[80]) + "/"
+	web := "http://127.0.0.1:" + strconv.Itoa(vm.Ports[80])
 	want := wantPage(t, example)
-
 	start := time.Now()
-	checkPage(t, waitPage(ctx, t, vm, url, "starts: 1\n"), want, 1)
+
+	// First boot: cloud-init finishes while the app waits for its secret.
+	r := report(ctx, t, vm, 1, "cloud-init")
+	expectLines(t, "boot 1, before the secret", r, map[string][]string{
+		"units": {"transship-vm-web.service activating start-pre enabled"},
+	})
+	if strings.Contains(r["files"], "api_token") {
+		t.Errorf("the secret is on the VM before it was copied:\n%s", r["files"])
+	}
+	t.Logf("first boot: cloud-init done after %s, the app waits for its secret", time.Since(start).Round(time.Second))
+	copySecrets(t, userData, example, key, vm.Ports[22])
+
+	checkPage(t, waitPage(ctx, t, vm, web+"/live/index.html", "starts: 1\n"), want, 1)
+	checkStatic(t, web+"/about.html", filepath.Join(example, "static/about.html"))
 	t.Logf("first boot: the app answered after %s", time.Since(start).Round(time.Second))
-	first := report(ctx, t, vm, 1)
+	first := report(ctx, t, vm, 1, "settled")
+	expectLines(t, "boot 1", first, running)
 
 	start = time.Now()
 	if err := vm.Reboot(); err != nil {
 		t.Fatal(err)
 	}
-	checkPage(t, waitPage(ctx, t, vm, url, "starts: 2\n"), want, 2)
+	checkPage(t, waitPage(ctx, t, vm, web+"/live/index.html", "starts: 2\n"), want, 2)
 	t.Logf("reboot: the app answered again after %s", time.Since(start).Round(time.Second))
-	second := report(ctx, t, vm, 2)
-	if first["boot_id"] == second["boot_id"] {
-		t.Errorf("the second report has the first boot's id %s", first["boot_id"])
-	}
+	expectLines(t, "boot 2", report(ctx, t, vm, 2, "settled"), running)
 }
 
-// convert runs the CLI as a user would, with every VM option the site
-// flags have but --package (the guest has no network to install from).
-func convert(t *testing.T, example string) []byte {
+// running is what a report shows once the app runs.
+var running = map[string][]string{
+	"units":  {"transship-vm-web.service active exited enabled"},
+	"mounts": {"/dev/vdb1 /srv/data ext4"},
+	"swap":   {"/swapfile 256M"},
+	"files": {"600 root:root /opt/vm-web/compose.yaml", "600 root:root /opt/vm-web/app.env",
+		"600 root:root /opt/vm-web/secrets/api_token.txt", "644 root:root /opt/vm-web/render.sh",
+		"644 root:root /opt/vm-web/static/about.html"},
+	"users":      {"e2e groups=e2e,docker keys=1"},
+	"containers": {"vm-web-render-1 Exited (0)", "vm-web-web-1 Up"},
+}
+
+// sshKey makes a key pair for the VM's user: the private key's path.
+func sshKey(t *testing.T) string {
+	key := filepath.Join(t.TempDir(), "id_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e@transship", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	return key
+}
+
+// convert runs the CLI as a user would, with a site profile for VMs (all
+// of the cloud_init block but packages: the guest has no network to
+// install from).
+func convert(t *testing.T, example, key string) []byte {
 	dir := t.TempDir()
-	key := filepath.Join(dir, "e2e.pub")
-	if err := os.WriteFile(key, []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID6RfLb7JuG6cmm4psytRQA77R5CL04venZUyVfUG2Zp e2e@transship\n"), 0o644); err != nil {
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "vm.hcl")
+	profile := `extends = "generic"
+cloud_init {
+  secrets     = "prompt"
+  user        = "e2e"
+  ssh_keys    = [` + strconv.Quote(strings.TrimSpace(string(pub))) + `]
+  sudo        = true
+  data_volume = "/dev/vdb:/srv/data"
+  swap        = "256M"
+}
+`
+	if err := os.WriteFile(site, []byte(profile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	code := cli.Run([]string{"convert", "--to", "cloud-init", "-f", filepath.Join(example, "compose.yaml"),
-		"--data-volume", "/dev/vdb:/srv/data", "--swap", "256M", "--user", "e2e", "--ssh-key", key, "-o", out},
-		nil, strings.NewReader(""), &stdout, &stderr)
+		"--site", site, "-o", out}, nil, strings.NewReader(""), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("convert: exit %d\n%s", code, stderr.String())
 	}
-	t.Logf("convert: %s", strings.TrimSpace(stderr.String()))
+	if stderr.Len() > 0 {
+		t.Logf("convert: %s", strings.TrimSpace(stderr.String()))
+	}
 	data, err := os.ReadFile(filepath.Join(out, "user-data.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !bytes.Contains(data, []byte("path: /opt/vm-web/static/about.html")) ||
+		!regexp.MustCompile(`(?m)^    encoding: gz\+b64$`).Match(data) {
+		t.Fatal("the user-data has no gz+b64 file (static/about.html is over 4 KiB to have one)")
+	}
 	return data
+}
+
+// copySecrets runs the copy commands of the user-data's header as a user
+// would, in the project directory, with "VM" being a host in the ssh
+// configuration (wrappers on PATH add it with -F).
+func copySecrets(t *testing.T, userData []byte, example, key string, port int) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "ssh_config")
+	cfg := fmt.Sprintf("Host VM\n  HostName 127.0.0.1\n  Port %d\n  User e2e\n  IdentityFile %s\n  IdentitiesOnly yes\n"+
+		"  BatchMode yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  ConnectTimeout 20\n", port, key)
+	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"ssh", "scp"} {
+		path, _ := exec.LookPath(tool)
+		wrapper := "#!/bin/sh\nexec " + path + " -F " + config + ` "$@"` + "\n"
+		if err := os.WriteFile(filepath.Join(dir, tool), []byte(wrapper), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var copies []string
+	for _, line := range strings.Split(string(userData), "\n") {
+		if cmd, ok := strings.CutPrefix(line, "#   scp "); ok {
+			copies = append(copies, "scp "+cmd)
+		}
+	}
+	if len(copies) != 1 {
+		t.Fatalf("want one copy command in the user-data's header, found %q", copies)
+	}
+	for _, c := range copies {
+		cmd := exec.Command("bash", "-c", c)
+		cmd.Dir = example
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", c, err, out)
+		}
+		t.Logf("copied: %s", c)
+	}
 }
 
 // wantPage is the page render.sh writes, but for the start count: the
@@ -114,13 +216,32 @@ func wantPage(t *testing.T, example string) string {
 		t.Fatal(err)
 	}
 	greeting := strings.TrimSpace(strings.TrimPrefix(string(env), "GREETING="))
-	return "greeting: " + greeting + "\nstarts: %d\nvolume: /dev/vdb1\nsecret: mode 600, " + itoa(len(token)) + " bytes\n"
+	return "greeting: " + greeting + "\nstarts: %d\nvolume: /dev/vdb1\nsecret: mode 600, " + strconv.Itoa(len(token)) + " bytes\n"
 }
 
 func checkPage(t *testing.T, got, want string, starts int) {
 	t.Helper()
-	if want = strings.Replace(want, "%d", itoa(starts), 1); got != want {
+	if want = strings.Replace(want, "%d", strconv.Itoa(starts), 1); got != want {
 		t.Errorf("page after start %d:\n%s\nwant:\n%s", starts, got, want)
+	}
+}
+
+// checkStatic compares a bind-mounted file served by the app with the
+// project's file: it travelled gzip+base64 in the user-data.
+func checkStatic(t *testing.T, url, file string) {
+	t.Helper()
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !bytes.Equal(got, want) {
+		t.Errorf("%s: %s, %d bytes; want the %d bytes of %s", url, resp.Status, len(got), len(want), file)
 	}
 }
 
@@ -149,17 +270,15 @@ func waitPage(ctx context.Context, t *testing.T, vm *vmtest.VM, url, marker stri
 	}
 }
 
-// report waits for boot n's report and checks what the user-data asked
-// for: no cloud-init error, the unit active and enabled, the data disk
-// and swap, file modes, the user, the containers.
-func report(ctx context.Context, t *testing.T, vm *vmtest.VM, n int) vmtest.Report {
+// report waits for boot n's report in phase and checks that cloud-init
+// reported no error or warning and no unit failed.
+func report(ctx context.Context, t *testing.T, vm *vmtest.VM, n int, phase string) vmtest.Report {
 	t.Helper()
-	r, err := vm.WaitReport(ctx, n)
+	r, err := vm.WaitReport(ctx, n, phase)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var status struct {
-		Status            string              `json:"status"`
 		Extended          string              `json:"extended_status"`
 		Errors            []string            `json:"errors"`
 		RecoverableErrors map[string][]string `json:"recoverable_errors"`
@@ -170,31 +289,27 @@ func report(ctx context.Context, t *testing.T, vm *vmtest.VM, n int) vmtest.Repo
 	if status.Extended != "done" || len(status.Errors) > 0 || len(status.RecoverableErrors) > 0 {
 		t.Errorf("boot %d: cloud-init status %q, errors %q, recoverable errors %q", n, status.Extended, status.Errors, status.RecoverableErrors)
 	}
-	expect := map[string][]string{
-		"units":  {"transship-vm-web.service active exited enabled"},
-		"mounts": {"/dev/vdb1 /srv/data ext4"},
-		"swap":   {"/swapfile 256M"},
-		"files": {"600 root:root /opt/vm-web/compose.yaml", "600 root:root /opt/vm-web/app.env",
-			"600 root:root /opt/vm-web/secrets/api_token.txt", "644 root:root /opt/vm-web/render.sh"},
-		"users":      {"e2e groups=e2e,docker keys=1"},
-		"containers": {"vm-web-render-1 Exited (0)", "vm-web-web-1 Up"},
-	}
-	for section, lines := range expect {
-		for _, l := range lines {
-			if !hasLinePrefix(r[section], l) {
-				t.Errorf("boot %d: %s has no line %q:\n%s", n, section, l, r[section])
-			}
-		}
-	}
 	if f := strings.TrimSpace(r["failed units"]); f != "" {
 		t.Errorf("boot %d: failed units:\n%s", n, f)
 	}
-	if t.Failed() {
-		for name, text := range r {
-			t.Logf("boot %d report, %s:\n%s", n, name, text)
+	return r
+}
+
+// expectLines checks that each section of r has lines starting so.
+func expectLines(t *testing.T, label string, r vmtest.Report, expect map[string][]string) {
+	t.Helper()
+	ok := true
+	for section, lines := range expect {
+		for _, l := range lines {
+			if !hasLinePrefix(r[section], l) {
+				t.Errorf("%s: %s has no line %q:\n%s", label, section, l, r[section])
+				ok = false
+			}
 		}
 	}
-	return r
+	if !ok {
+		t.Logf("%s: the journal of the transship units:\n%s", label, r["journal of transship units"])
+	}
 }
 
 func hasLinePrefix(text, prefix string) bool {
@@ -223,5 +338,3 @@ func mirror() string {
 	}
 	return "http://deb.debian.org/debian"
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

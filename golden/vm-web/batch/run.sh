@@ -14,11 +14,12 @@
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
 #
 # What this job does not keep of the compose file:
-#   compose.yaml:9:3: BAT110: services.render: the image's working directory is not known (Apptainer ignores WORKDIR): service render starts in /; set working_dir if the image needs another
-#   compose.yaml:21:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:21:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
-#   compose.yaml:26:9: BAT102: services.web.ports[0]: published port 80 cannot be mapped to 8080 without root: the service listens on port 8080 of the node
-#   compose.yaml:28:9: BAT109: services.web.volumes[0]: /site is mounted read-write if the job runs with udocker, which has no read-only mounts
+#   compose.yaml:10:3: BAT110: services.render: the image's working directory is not known (Apptainer ignores WORKDIR): service render starts in /; set working_dir if the image needs another
+#   compose.yaml:22:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
+#   compose.yaml:22:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
+#   compose.yaml:27:9: BAT102: services.web.ports[0]: published port 80 cannot be mapped to 8080 without root: the service listens on port 8080 of the node
+#   compose.yaml:29:9: BAT109: services.web.volumes[0]: /www/live is mounted read-write if the job runs with udocker, which has no read-only mounts
+#   compose.yaml:30:9: BAT109: services.web.volumes[1]: /www/about.html is mounted read-write if the job runs with udocker, which has no read-only mounts
 set -euo pipefail
 
 project='vm-web'
@@ -450,7 +451,7 @@ trap 'exit 129' HUP
 spec() {
   case $1 in
   render)
-    # compose.yaml:9:3: services.render
+    # compose.yaml:10:3: services.render
     service_id 1
     image 'busybox:1.37' library_busybox_1.37.sif 'registry.hub.docker.com/library/busybox:1.37'
     entrypoint_mode run
@@ -462,15 +463,17 @@ spec() {
     volume site /site rw
     ;;
   web)
-    # compose.yaml:21:3: services.web
+    # compose.yaml:22:3: services.web
     service_id 2
     image 'busybox:1.37' library_busybox_1.37.sif 'registry.hub.docker.com/library/busybox:1.37'
     entrypoint_mode run
-    args httpd -f -p 8080 -h /site
+    args httpd -f -p 8080 -h /www
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
-    volume site /site ro
-    # BAT109: /site is mounted read-write if the job runs with udocker, which has no read-only mounts
-    health wget -q -O /dev/null 'http://127.0.0.1:8080/'
+    bind_file static/about.html /www/about.html ro
+    # BAT109: /www/about.html is mounted read-write if the job runs with udocker, which has no read-only mounts
+    volume site /www/live ro
+    # BAT109: /www/live is mounted read-write if the job runs with udocker, which has no read-only mounts
+    health wget -q -O /dev/null 'http://127.0.0.1:8080/about.html'
     health_timing 10000 3000 3 0 5000
     # BAT102: published port 80 cannot be mapped to 8080 without root: the service listens on port 8080 of the node
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
