@@ -82,6 +82,7 @@ func TestCorpusCloudInit(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	refused := map[string]int{}
+	largest, largestName := 0, ""
 	for i, files := range corpus.Inputs(t) {
 		g, ds := translate.Load(context.Background(), translate.Options{Files: files, Profiles: []string{"*"}, Normalized: true})
 		if g == nil || ds.HasErrors() {
@@ -103,6 +104,9 @@ func TestCorpusCloudInit(t *testing.T) {
 		p := filepath.Join(dir, fmt.Sprintf("%d.yaml", i))
 		for _, f := range out {
 			if f.Path == "user-data.yaml" {
+				if len(f.Data) > largest {
+					largest, largestName = len(f.Data), corpus.Name(files)
+				}
 				if err := os.WriteFile(p, f.Data, 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -129,4 +133,5 @@ func TestCorpusCloudInit(t *testing.T) {
 		t.Errorf("%d outputs, %d reported valid:\n%s", len(paths), valid, res)
 	}
 	fmt.Fprintf(os.Stderr, "cloud-init corpus: %d of %d outputs valid for cloud-init's schema, refusals by code: %v\n", valid, len(paths), refused)
+	fmt.Fprintf(os.Stderr, "cloud-init corpus: largest user-data %d bytes (%s), the limit is %d\n", largest, largestName, cloudinit.MaxUserData)
 }
