@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/transship/transship/internal/daemon"
+	"github.com/transship/transship/internal/e2ecache"
 )
 
 // KubeVersion is the Kubernetes release scripts/e2e-deps.sh builds.
@@ -70,15 +71,7 @@ const tmpPrefix = "transship-kubeapi-"
 // DefaultBinDir is where scripts/e2e-deps.sh puts the binaries:
 // ${TRANSSHIP_E2E_CACHE:-$HOME/.cache/transship-e2e}/kube-v1.37.2/bin.
 func DefaultBinDir() string {
-	cache := os.Getenv("TRANSSHIP_E2E_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.Getenv("HOME")
-		}
-		cache = filepath.Join(home, ".cache", "transship-e2e")
-	}
-	return filepath.Join(cache, "kube-"+KubeVersion, "bin")
+	return filepath.Join(e2ecache.Dir(), "kube-"+KubeVersion, "bin")
 }
 
 // BinDir is the directory holding kube-apiserver and etcd:

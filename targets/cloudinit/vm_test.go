@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/transship/transship/cmd/cli"
+	"github.com/transship/transship/internal/e2ecache"
 	"github.com/transship/transship/internal/vmtest"
 )
 
@@ -49,7 +50,7 @@ func TestVMBoot(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	base, err := vmtest.BuildBase(ctx, cacheDir(t), mirror(), []string{"busybox:1.37"}, t.Logf)
+	base, err := vmtest.BuildBase(ctx, e2ecache.Dir(), mirror(), []string{"busybox:1.37"}, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,17 +320,6 @@ func hasLinePrefix(text, prefix string) bool {
 		}
 	}
 	return false
-}
-
-func cacheDir(t *testing.T) string {
-	if d := os.Getenv("TRANSSHIP_E2E_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(home, ".cache", "transship-e2e")
 }
 
 func mirror() string {
