@@ -53,6 +53,7 @@ e2e-deps:
 # examples/vm-web and check the app from the host, after the first boot and
 # after a reboot (targets/cloudinit/vm_test.go; CI runs it). Needs root and
 # the packages e2e-deps installs; the base image is built once (~2 min)
-# into ~/.cache/transship-e2e, the boots take 4-7 min under emulation.
+# into ~/.cache/transship-e2e, the boots take 7-9 min under emulation
+# (one vCPU: see internal/vmtest/qemu.go).
 e2e-vm:
 	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 20m -run '^TestVMBoot$$' -v ./targets/cloudinit/

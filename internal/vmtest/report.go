@@ -25,8 +25,8 @@ func (vm *VM) WaitReport(ctx context.Context, n int, phase string) (Report, erro
 		if r := find(parseReports(vm.report), n, phase); r != nil {
 			return r, nil
 		}
-		if ok, err := vm.Exited(); ok {
-			return nil, fmt.Errorf("qemu exited (%v) before boot %d's %s report", err, n, phase)
+		if err := vm.Down(); err != nil {
+			return nil, fmt.Errorf("%w, before boot %d's %s report", err, n, phase)
 		}
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,39 @@ func TestCacheKey(t *testing.T) {
 	defer func() { guestFiles[0].content = saved }()
 	if a == cacheKey([]string{"busybox:1.37"}) {
 		t.Error("cacheKey ignores the guest files")
+	}
+}
+
+// A guest kernel panic ends the wait at once, and the failing test's
+// message starts at the oops rather than at the panic's last lines.
+func TestDownOnPanic(t *testing.T) {
+	dir := t.TempDir()
+	vm := &VM{done: make(chan struct{}), console: filepath.Join(dir, "console.log"), qemuLog: filepath.Join(dir, "qemu.log")}
+	boot := "[    0.000000] Linux version 6.12\r\n[    1.0] Run /init as init process\r\n"
+	if err := os.WriteFile(vm.console, []byte(boot), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.Down(); err != nil {
+		t.Fatalf("Down on a booting guest: %v", err)
+	}
+	oops := "[    2.9] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\r\n"
+	for i := 0; i < 40; i++ {
+		oops += "[    2.9] R13: ffff88b901251840\r\n"
+	}
+	oops += "[    2.9] Kernel panic - not syncing: Fatal exception in interrupt\r\n"
+	if err := os.WriteFile(vm.console, []byte(boot+oops), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.Down(); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Errorf("Down after a kernel panic: %v", err)
+	}
+	tail := vm.ConsoleTail(10)
+	if !strings.HasPrefix(tail, "--- console, the kernel's first oops\n[    2.9] Oops: int3") ||
+		!strings.Contains(tail, "--- console (last lines)\n") || !strings.HasSuffix(tail, "Fatal exception in interrupt\n--- qemu\n") {
+		t.Errorf("ConsoleTail:\n%s", tail)
+	}
+	close(vm.done)
+	if err := vm.Down(); err == nil || !strings.Contains(err.Error(), "qemu exited") {
+		t.Errorf("Down after qemu exited: %v", err)
 	}
 }

@@ -260,8 +260,8 @@ func waitPage(ctx context.Context, t *testing.T, vm *vmtest.VM, url, marker stri
 				return string(body)
 			}
 		}
-		if done, err := vm.Exited(); done {
-			t.Fatalf("qemu exited (%v) while waiting for %q", err, marker)
+		if err := vm.Down(); err != nil {
+			t.Fatalf("%v, while waiting for %q", err, marker)
 		}
 		select {
 		case <-ctx.Done():
