@@ -71,8 +71,9 @@ func Start(ctx context.Context, base Base, o Options) (*VM, error) {
 	// kernel patches its own code at boot (int3, then the new bytes, then
 	// an IPI); with several vCPUs, multi-threaded TCG can still run the
 	// old translation on another vCPU, and the kernel dies on a stray
-	// int3 ("Fatal exception in interrupt"). Seen with -cpu max every
-	// time, with the default model once in CI; one vCPU has no race.
+	// int3. -cpu max did so on every boot here; the likely cause of the
+	// panic CI saw once with the default model ("Fatal exception in
+	// interrupt", 3 s in). One vCPU has no such race.
 	accel := []string{"-accel", "tcg", "-smp", "1"}
 	vm.Accel = "tcg"
 	if f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0); err == nil {
