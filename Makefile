@@ -54,6 +54,8 @@ e2e-deps:
 # after a reboot (targets/cloudinit/vm_test.go; CI runs it). Needs root and
 # the packages e2e-deps installs; the base image is built once (~2 min)
 # into ~/.cache/transship-e2e, the boots take 7-9 min under emulation
-# (one vCPU: see internal/vmtest/qemu.go).
+# (one vCPU: see internal/vmtest/qemu.go). KVM is used when a probe boot
+# shows it works (internal/vmtest/accel.go); TRANSSHIP_VM_ACCEL=kvm|tcg
+# forces one.
 e2e-vm:
 	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 20m -run '^TestVMBoot$$' -v ./targets/cloudinit/

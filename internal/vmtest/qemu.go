@@ -28,15 +28,17 @@ type Options struct {
 
 // VM is a running qemu.
 type VM struct {
-	Ports   map[int]int // guest port -> host port on 127.0.0.1
-	Accel   string      // kvm or tcg
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
-	console string // first serial port: kernel, systemd, cloud-init
-	report  string // second serial port: the harness's boot reports
-	monitor string // qemu's human monitor socket
-	qemuLog string
+	Ports map[int]int // guest port -> host port on 127.0.0.1
+	Accel string      // kvm or tcg
+	// AccelWhy says why Accel was chosen (chooseAccel).
+	AccelWhy string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	waitErr  error
+	console  string // first serial port: kernel, systemd, cloud-init
+	report   string // second serial port: the harness's boot reports
+	monitor  string // qemu's human monitor socket
+	qemuLog  string
 }
 
 // Start boots a VM from a copy-on-write overlay of base, so the cached
@@ -74,11 +76,12 @@ func Start(ctx context.Context, base Base, o Options) (*VM, error) {
 	// int3. -cpu max did so on every boot here; the likely cause of the
 	// panic CI saw once with the default model ("Fatal exception in
 	// interrupt", 3 s in). One vCPU has no such race.
-	accel := []string{"-accel", "tcg", "-smp", "1"}
-	vm.Accel = "tcg"
-	if f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0); err == nil {
-		f.Close()
-		accel, vm.Accel = []string{"-accel", "kvm", "-cpu", "host", "-smp", strconv.Itoa(o.CPUs)}, "kvm"
+	if vm.Accel, vm.AccelWhy, err = chooseAccel(ctx, base.Kernel, o.Dir); err != nil {
+		return nil, err
+	}
+	accel := []string{"-accel", accelTCG, "-smp", "1"}
+	if vm.Accel == accelKVM {
+		accel = []string{"-accel", accelKVM, "-cpu", "host", "-smp", strconv.Itoa(o.CPUs)}
 	}
 	args := append([]string{
 		"-nodefaults", "-no-user-config", "-display", "none", "-machine", "q35"}, accel...)
@@ -161,11 +164,15 @@ func (vm *VM) Exited() (bool, error) {
 	}
 }
 
-// Down says why the VM can no longer answer: qemu exited, or the guest
-// kernel panicked (qemu then idles on). nil while it runs.
+// Down says why the VM can no longer answer: qemu exited, KVM failed to
+// run the guest, or the guest kernel panicked (qemu idles on after
+// either). nil while it runs.
 func (vm *VM) Down() error {
 	if ok, err := vm.Exited(); ok {
 		return fmt.Errorf("qemu exited (%v)", err)
+	}
+	if data, _ := os.ReadFile(vm.qemuLog); bytes.Contains(data, []byte(kvmError)) {
+		return fmt.Errorf("qemu stopped the guest: %s (force emulation with TRANSSHIP_VM_ACCEL=tcg)", firstLine(data, kvmError))
 	}
 	if data, _ := os.ReadFile(vm.console); bytes.Contains(data, []byte("Kernel panic - not syncing")) {
 		return errors.New("the guest kernel panicked (its console is below)")

@@ -70,7 +70,7 @@ func TestVMBoot(t *testing.T) {
 			t.Log(vm.ConsoleTail(60))
 		}
 	}()
-	t.Logf("qemu started (%s)", vm.Accel)
+	t.Logf("qemu started with %s: %s", vm.Accel, vm.AccelWhy)
 	web := "http://127.0.0.1:" + strconv.Itoa(vm.Ports[80])
 	want := wantPage(t, example)
 	start := time.Now()
