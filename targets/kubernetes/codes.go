@@ -36,4 +36,6 @@ const (
 	CodeRestart       = "K8S129" // a restart policy Kubernetes runs differently
 	CodeLabel         = "K8S130" // a label or annotation key that is not valid in Kubernetes
 	CodeImageUser     = "K8S131" // compose runs as root an image built for a non-root USER
+	CodeWorkloadKind  = "K8S132" // the workload kind is a guess that may not match what the service does
+	CodeJobFailure    = "K8S133" // a Job's failure holds its dependents in their init phase, where compose would not start them
 )

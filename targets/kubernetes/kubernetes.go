@@ -161,10 +161,21 @@ func (e *emitter) unmodelled() {
 	}
 }
 
-// files serialises the objects, sorted by file name, and the
-// kustomization listing them.
+// applyOrder ranks the kinds that other objects need to exist first, so
+// that the files, streamed in this order by `-o -`, go through one
+// `kubectl apply -f -` on an empty cluster: the Namespace holds the rest,
+// and pods name their ServiceAccount. Everything else ranks last.
+var applyOrder = map[string]int{"Namespace": 0, "ServiceAccount": 1, "Role": 2, "RoleBinding": 3}
+
+// files serialises the objects in apply order, then by file name, and
+// the kustomization listing them (by name: kustomize orders by kind
+// itself).
 func (e *emitter) files() ([]targets.File, error) {
-	out := make([]targets.File, 0, len(e.objs)+1)
+	type ranked struct {
+		rank int
+		targets.File
+	}
+	rs := make([]ranked, 0, len(e.objs))
 	seen := map[string]bool{}
 	for _, o := range e.objs {
 		path := o.name + "-" + strings.ToLower(o.kind) + ".yaml"
@@ -176,14 +187,28 @@ func (e *emitter) files() ([]targets.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", o.kind, o.name, err)
 		}
-		out = append(out, targets.File{Path: path, Data: data})
+		rank, first := applyOrder[o.kind]
+		if !first {
+			rank = len(applyOrder)
+		}
+		rs = append(rs, ranked{rank, targets.File{Path: path, Data: data}})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].rank != rs[j].rank {
+			return rs[i].rank < rs[j].rank
+		}
+		return rs[i].Path < rs[j].Path
+	})
+	out := make([]targets.File, len(rs), len(rs)+1)
+	for i, r := range rs {
+		out[i] = r.File
+	}
 	k := map[string]any{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
 	res := make([]string, len(out))
 	for i, f := range out {
 		res[i] = f.Path
 	}
+	sort.Strings(res)
 	k["resources"] = res
 	if e.ns != "" {
 		k["namespace"] = e.ns

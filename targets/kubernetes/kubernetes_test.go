@@ -2,9 +2,6 @@ package kubernetes
 
 import (
 	"bytes"
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,14 +13,7 @@ import (
 // it with the given site profile.
 func convert(t *testing.T, compose, profile string, o Options) (map[string]string, translate.Diagnostics) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	g, ds := translate.Load(context.Background(), translate.Options{ProjectDir: dir, ProjectName: "p"})
-	if ds.HasErrors() {
-		t.Fatalf("load: %v", ds)
-	}
+	g := loadGraph(t, compose)
 	prof, pds := site.Load(profile, nil)
 	if pds.HasErrors() {
 		t.Fatal(pds)

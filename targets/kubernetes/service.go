@@ -54,8 +54,15 @@ func (e *emitter) servicePorts(si *svcInfo) {
 		si.ports = append(si.ports, port{name: portName(p.Name, string(proto), p.Target), target: p.Target, proto: proto, published: p.Published, app: p.AppProtocol, src: p.Src})
 	}
 	dedupePortNames(si.ports)
-	if len(si.ports) > 0 || si.kind == kindStatefulSet || e.awaited(s.Name) || e.aliased(s) {
+}
+
+// serviceName decides whether the service gets a Service, once every
+// kind is known: with ports, as a StatefulSet's governing Service, when
+// peers wait for it or link to it, or for its network aliases.
+func (e *emitter) serviceName(si *svcInfo) {
+	if len(si.ports) > 0 || si.kind == kindStatefulSet || e.awaited(si.s.Name) || e.aliased(si.s) {
 		si.service = si.name
+		si.serviceType = e.serviceType(si)
 	}
 }
 
@@ -162,7 +169,7 @@ func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 		}
 		spec.Ports = append(spec.Ports, sp)
 	}
-	switch t := e.serviceType(si); t {
+	switch t := si.serviceType; t {
 	case "Headless":
 		spec.ClusterIP = corev1.ClusterIPNone
 		spec.PublishNotReadyAddresses = false
@@ -181,7 +188,10 @@ func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 // serviceType: x-transship or kompose.service.type decide; a StatefulSet
 // and a service without ports are headless; published ports that no
 // Ingress carries are node ports where the site says so. LoadBalancer is
-// refused where the site has none (it would stay pending forever).
+// refused where the site has none (it would stay pending forever). An
+// awaited service with no TCP port is headless too: its name then
+// resolves only while a pod is ready, which is what its waits look for
+// (wait.go); a ClusterIP name resolves at once, proving nothing.
 func (e *emitter) serviceType(si *svcInfo) corev1.ServiceType {
 	s := si.s
 	switch t := s.Ext.ServiceType; {
@@ -202,6 +212,9 @@ func (e *emitter) serviceType(si *svcInfo) corev1.ServiceType {
 				return corev1.ServiceTypeNodePort
 			}
 		}
+	}
+	if firstTCP(si.ports) == nil && e.awaited(s.Name) {
+		return "Headless"
 	}
 	return ""
 }

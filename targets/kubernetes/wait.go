@@ -13,17 +13,23 @@ import (
 // the other before the app's container starts:
 //
 //   - service_started and service_healthy: wait until the dependency's
-//     Service answers. Kubernetes routes a Service only to ready pods, and
-//     a healthcheck is the pod's readiness probe (probes.go), so a
+//     pod is ready. Kubernetes routes a Service only to ready pods, and a
+//     healthcheck is the pod's readiness probe (probes.go), so a
 //     dependency with a healthcheck is awaited until healthy, and one
-//     without until it runs. With ports, `nc -z` connects to the first
-//     one; without ports the Service is headless, and its name resolves
-//     only once a pod is ready, so `nslookup` waits.
-//   - service_completed_successfully: the dependency is a Job; `kubectl
-//     wait --for=condition=complete` waits for it, with a ServiceAccount
-//     allowed to read Jobs (waiterRBAC). A Job that failed never
-//     completes, so the dependent stays in its init phase, where
-//     `kubectl get pods` shows it, as compose would refuse to start it.
+//     without until it runs. With a TCP port, `nc -z` connects to it
+//     through the Service. Otherwise the Service is headless (service.go),
+//     and its name resolves only once a pod is ready, so the wait looks
+//     the name up; fully qualified, from the namespace the downward API
+//     gives, because busybox's nslookup does not apply the search domains
+//     (../shared/notes/cluster.md: `nslookup web` fails where
+//     web.NS.svc.cluster.local resolves).
+//   - service_completed_successfully: the dependency is a Job. kubectl
+//     waits until the Job has finished, either way (its last condition
+//     turns true: Complete or Failed), then checks that it completed. A
+//     failed Job makes that check fail, naming the Job, and the pod stops
+//     in its init phase with an error that `kubectl get pods` shows,
+//     instead of waiting in silence. The pods read Jobs with a
+//     ServiceAccount allowed to (waiterRBAC).
 //
 // A dependency that is not part of the output (required: false and not
 // selected) is not awaited, as in compose.
@@ -34,33 +40,50 @@ func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
 		if dep == nil {
 			continue
 		}
-		var c *corev1.Container
 		switch {
 		case d.Condition == "service_completed_successfully" || dep.kind == kindJob:
-			c = e.waitJob(si, dep, d, spec)
+			out = append(out, e.waitJob(si, dep, d, spec)...)
 		default:
-			c = e.waitService(dep, d)
-		}
-		if c != nil {
-			out = append(out, *c)
+			out = append(out, e.waitService(dep, d))
 		}
 	}
 	return out
 }
 
-func (e *emitter) waitService(dep *svcInfo, d translate.DepEdge) *corev1.Container {
+// clusterDomain is the DNS domain of Services that the waits look names
+// up in: the Kubernetes default, which EGI's clusters keep.
+const clusterDomain = "cluster.local"
+
+func (e *emitter) waitService(dep *svcInfo, d translate.DepEdge) corev1.Container {
 	if d.Condition == "service_healthy" && (dep.s.Health == nil || dep.s.Health.Disabled) {
 		e.warn(CodeWait, d.Src, "service %s has no healthcheck to wait for; its pod is awaited until it runs", d.Service)
 	}
-	check := "nslookup " + dep.service
-	if len(dep.ports) > 0 && dep.ports[0].proto == corev1.ProtocolTCP {
-		check = fmt.Sprintf("nc -z -w 2 %s %d", dep.service, dep.ports[0].target)
+	c := corev1.Container{Name: joinName("wait-for", dep.name, 63), Image: e.o.WaitImage}
+	var check string
+	if p := firstTCP(dep.ports); p != nil {
+		check = fmt.Sprintf("nc -z -w 2 %s %d", dep.service, p.target)
+	} else {
+		if dep.serviceType != "Headless" {
+			e.warn(CodeWait, d.Src, "service %s has no TCP port and its Service is not headless, so the wait shows only that the Service exists, not that %s is up", d.Service, d.Service)
+		}
+		check = fmt.Sprintf("nslookup %s.$(NAMESPACE).svc.%s", dep.service, clusterDomain)
+		c.Env = []corev1.EnvVar{{Name: "NAMESPACE", ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}
 	}
-	script := fmt.Sprintf("until %s >/dev/null 2>&1; do echo waiting for %s; sleep 2; done", check, d.Service)
-	return &corev1.Container{Name: joinName("wait-for", dep.name, 63), Image: e.o.WaitImage, Command: []string{"sh", "-c", script}}
+	c.Command = []string{"sh", "-c", fmt.Sprintf("until %s >/dev/null 2>&1; do echo waiting for %s; sleep 2; done", check, d.Service)}
+	return c
 }
 
-func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *corev1.PodSpec) *corev1.Container {
+func firstTCP(ps []port) *port {
+	for i := range ps {
+		if ps[i].proto == corev1.ProtocolTCP {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *corev1.PodSpec) []corev1.Container {
 	if dep.kind != kindJob {
 		e.warn(CodeWait, d.Src, "service %s runs as a %s, which never completes; it is not awaited", d.Service, dep.kind)
 		return nil
@@ -68,6 +91,7 @@ func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *
 	if d.Condition != "service_completed_successfully" {
 		e.warn(CodeWait, d.Src, "service %s runs as a Job; %s waits for it to complete, which is stricter than %s", d.Service, si.s.Name, d.Condition)
 	}
+	e.warn(CodeJobFailure, d.Src, "if Job %s fails, the pods of %s stop in their init phase with an error naming it, and Kubernetes retries them; compose would not start %s at all", dep.name, si.s.Name, si.s.Name)
 	switch spec.ServiceAccountName {
 	case "":
 		spec.ServiceAccountName = e.waiterName()
@@ -78,8 +102,17 @@ func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *
 		spec.AutomountServiceAccountToken = nil
 	}
 	e.jobWaiter = true
-	return &corev1.Container{Name: joinName("wait-for", dep.name, 63), Image: e.o.KubectlImage,
-		Args: []string{"wait", "--for=condition=complete", "--timeout=-1s", "job/" + dep.name}}
+	job := "job/" + dep.name
+	// A Job's conditions are appended as it goes: SuccessCriteriaMet then
+	// Complete, or FailureTarget then Failed. The last one being true
+	// means it has finished (or is about to); the check after it allows
+	// the final condition a minute to follow.
+	return []corev1.Container{
+		{Name: joinName("wait-for", dep.name, 63), Image: e.o.KubectlImage,
+			Args: []string{"wait", "--for=jsonpath={.status.conditions[-1:].status}=True", "--timeout=-1s", job}},
+		{Name: joinName("succeeded", dep.name, 63), Image: e.o.KubectlImage,
+			Args: []string{"wait", "--for=condition=complete", "--timeout=60s", job}},
+	}
 }
 
 func (e *emitter) waiterName() string { return joinName(e.g.Name, "wait", maxName) }

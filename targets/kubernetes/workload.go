@@ -27,27 +27,25 @@ type svcInfo struct {
 	name string // Kubernetes name of its workload and Service
 	kind string
 	// ports are the Service ports (see service.go); service is the name
-	// peers resolve, "" when the service gets no Service.
-	ports   []port
-	service string
+	// peers resolve, "" when the service gets no Service, and
+	// serviceType its type ("Headless" for clusterIP: None).
+	ports       []port
+	service     string
+	serviceType corev1.ServiceType
 }
 
 func sub(src translate.Src, key string) translate.Src {
 	return translate.Src{Pos: src.Pos, Path: src.Path + "." + key}
 }
 
-// plan names every service and picks its workload kind. A name collision
-// is an error: two compose services would become one Kubernetes object.
+// plan decides, before anything is rendered, what every service becomes:
+// its name, its ports, its workload kind and the name peers resolve. All
+// of it is settled for every service first, because rendering one service
+// reads these decisions about its dependencies (wait.go), whatever order
+// their names sort in. A name collision is an error: two compose services
+// would become one Kubernetes object.
 func (e *emitter) plan() bool {
 	owners := map[string]string{}
-	oneShot := map[string]bool{}
-	for _, s := range e.g.Services {
-		for _, d := range s.DependsOn {
-			if d.Condition == "service_completed_successfully" {
-				oneShot[d.Service] = true
-			}
-		}
-	}
 	ok := true
 	for _, s := range e.g.Services {
 		name := dnsName(s.Name, maxName)
@@ -62,17 +60,49 @@ func (e *emitter) plan() bool {
 		if name != s.Name {
 			e.warn(CodeRenamed, s.Src, "service %s is named %s in Kubernetes (DNS names allow only a-z, 0-9 and '-'); peers that connect to %q must use %q", s.Name, name, s.Name, name)
 		}
-		e.svc[s.Name] = &svcInfo{s: s, name: name, kind: e.workloadKind(s, oneShot[s.Name])}
+		si := &svcInfo{s: s, name: name}
+		e.servicePorts(si)
+		e.svc[s.Name] = si
 	}
-	return ok
+	if !ok {
+		return false
+	}
+	completion := e.completionAwaited()
+	for _, s := range e.g.Services {
+		si := e.svc[s.Name]
+		si.kind = e.workloadKind(si, completion[s.Name])
+	}
+	for _, s := range e.g.Services {
+		e.serviceName(e.svc[s.Name])
+	}
+	return true
+}
+
+// completionAwaited: the services some other service waits to complete
+// (service_completed_successfully).
+func (e *emitter) completionAwaited() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range e.g.Services {
+		for _, d := range s.DependsOn {
+			if d.Condition == "service_completed_successfully" {
+				out[d.Service] = true
+			}
+		}
+	}
+	return out
 }
 
 // workloadKind: x-transship (or kompose.controller.type) decides; else
-// deploy.mode global runs on every node, one-shot services (restart "no"
-// or "on-failure", or awaited with service_completed_successfully) run to
-// completion, replicas that cannot share their own volume get one each,
-// and the rest is a Deployment.
-func (e *emitter) workloadKind(s *translate.Service, oneShot bool) string {
+// deploy.mode global runs on every node, and a service awaited with
+// service_completed_successfully runs to completion. Otherwise what the
+// service does decides, not restart: alone: one that serves (ports or a
+// healthcheck) is long-running, even
+// with restart "no" or "on-failure"; one that does none of these and
+// asks not to be restarted is a task (a Job). Replicas that cannot share
+// their own volume get one each (a StatefulSet); the rest is a
+// Deployment. Where the guess may be wrong, a warning says so.
+func (e *emitter) workloadKind(si *svcInfo, completion bool) string {
+	s := si.s
 	switch s.Ext.Workload {
 	case "deployment":
 		return kindDeployment
@@ -83,15 +113,42 @@ func (e *emitter) workloadKind(s *translate.Service, oneShot bool) string {
 	case "job":
 		return kindJob
 	}
+	once := s.Restart.Policy == "no" || s.Restart.Policy == "on-failure"
+	health := s.Health != nil && !s.Health.Disabled
+	// What compose declares; an image's EXPOSE alone (from the lock) does
+	// not make a service that asks not to be restarted a server.
+	serves := len(s.Ports) > 0 || len(s.Expose) > 0 || health
 	switch {
 	case s.Global:
 		return kindDaemonSet
-	case oneShot || s.Restart.Policy == "no" || s.Restart.Policy == "on-failure":
+	case completion:
+		if serves {
+			e.warn(CodeWorkloadKind, s.Src, "service %s is awaited with service_completed_successfully, so it runs as a Job, but it also serves (%s); its Service routes to it only while the Job runs", s.Name, servingWhy(s))
+		}
 		return kindJob
-	case replicas(s) > 1 && !e.sharedStorage() && e.ownsVolume(s):
+	case once && !serves:
+		return kindJob
+	case once:
+		e.warn(CodeRestart, sub(s.Src, "restart"), "service %s has restart: %s but serves (%s), so it runs as a long-running workload, which Kubernetes restarts whenever it exits; set x-transship.workload: job for a one-off task", s.Name, s.Restart.Policy, servingWhy(s))
+	case s.Restart.Policy == "" && len(si.ports) == 0 && !health:
+		e.warn(CodeWorkloadKind, s.Src, "service %s has no ports, healthcheck or restart policy, so nothing shows whether it runs forever; it becomes a Deployment, which Kubernetes restarts whenever it exits (compose would not); for a one-off task set restart: \"no\" (a Job)", s.Name)
+	}
+	if replicas(s) > 1 && !e.sharedStorage() && e.ownsVolume(s) {
 		return kindStatefulSet
 	}
 	return kindDeployment
+}
+
+// servingWhy names what makes a service look long-running, for warnings.
+func servingWhy(s *translate.Service) string {
+	var why []string
+	if len(s.Ports) > 0 || len(s.Expose) > 0 {
+		why = append(why, "ports")
+	}
+	if s.Health != nil && !s.Health.Disabled {
+		why = append(why, "a healthcheck")
+	}
+	return strings.Join(why, " and ")
 }
 
 func replicas(s *translate.Service) int {
@@ -114,7 +171,6 @@ func (e *emitter) ownsVolume(s *translate.Service) bool {
 // service renders one compose service: its workload, Service, Ingress.
 func (e *emitter) service(s *translate.Service) {
 	si := e.svc[s.Name]
-	e.servicePorts(si)
 	pod, claims := e.podTemplate(si)
 	m := e.meta(si.name, si.name)
 	m.Annotations = e.annotations(s)
