@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/batch"
@@ -132,7 +133,7 @@ func TestCorpusBatch(t *testing.T) {
 			out, eds := batch.Emit(g, batch.Options{Site: sb, ProjectDir: "../project"})
 			if eds.HasErrors() {
 				for _, d := range eds {
-					if d.Severity == translate.Error {
+					if d.Severity == diag.Error {
 						if !strings.HasPrefix(d.Code, "BAT0") || d.Pos.File == "" || d.Path == "" {
 							t.Errorf("%s: an error without code, position or key path: %+v", corpus.Name(files), d)
 						}

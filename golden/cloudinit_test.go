@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/targets/cloudinit"
 	"github.com/transship/transship/translate"
@@ -92,7 +93,7 @@ func TestCorpusCloudInit(t *testing.T) {
 		out, eds := cloudinit.Emit(g, o)
 		if eds.HasErrors() {
 			for _, d := range eds {
-				if d.Severity == translate.Error {
+				if d.Severity == diag.Error {
 					if !strings.HasPrefix(d.Code, "CI0") || d.Path == "" && d.Pos.File == "" {
 						t.Errorf("%s: an error without code or place: %+v", corpus.Name(files), d)
 					}

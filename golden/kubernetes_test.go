@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/internal/kubeapi"
 	"github.com/transship/transship/targets/kubernetes"
@@ -142,7 +143,7 @@ func convertCorpus(g *translate.Graph, siteName string) (manifests, error) {
 	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)}
 	files, eds := kubernetes.Emit(g, o)
 	for _, d := range eds {
-		if d.Severity == translate.Error {
+		if d.Severity == diag.Error {
 			return nil, fmt.Errorf("%s", d.Format(""))
 		}
 		if d.Code == "" {

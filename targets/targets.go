@@ -2,7 +2,7 @@
 // produces. Each target is its own package below this one, with one pure
 // entry point of the same shape:
 //
-//	func Emit(g *translate.Graph, opts Options) ([]targets.File, translate.Diagnostics)
+//	func Emit(g *translate.Graph, opts Options) ([]targets.File, diag.Diagnostics)
 //
 // No target reads files, the environment or the clock, or touches the
 // network: everything it needs is in the Graph and its Options.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/transship/transship/diag"
 )
 
 // compose-go's own consistency check ends with a cycle search that walks
@@ -21,19 +22,19 @@ import (
 type checker struct {
 	p     *types.Project
 	ix    *posIndex
-	diags Diagnostics
+	diags diag.Diagnostics
 }
 
 func (c *checker) errorf(code, path string, format string, args ...any) {
-	c.diags = append(c.diags, Errorf(code, c.ix.src(path), format, args...))
+	c.diags = append(c.diags, diag.Errorf(code, c.ix.src(path), format, args...))
 }
 
-func (c *checker) errorAt(code string, src Src, format string, args ...any) {
-	c.diags = append(c.diags, Errorf(code, src, format, args...))
+func (c *checker) errorAt(code string, src diag.Src, format string, args ...any) {
+	c.diags = append(c.diags, diag.Errorf(code, src, format, args...))
 }
 
 // checkConsistency mirrors compose-go v2.16's loader.checkConsistency.
-func checkConsistency(p *types.Project, ix *posIndex) Diagnostics {
+func checkConsistency(p *types.Project, ix *posIndex) diag.Diagnostics {
 	c := &checker{p: p, ix: ix}
 	for _, name := range p.ServiceNames() {
 		c.service(p.Services[name])
@@ -207,7 +208,7 @@ func (c *checker) limits(base string, s types.ServiceConfig) {
 // mountTargets refuses two mounts at one path (tmpfs, then volumes).
 func (c *checker) mountTargets(base string, s types.ServiceConfig) {
 	seen := map[string]string{}
-	add := func(target, loc string, src Src) {
+	add := func(target, loc string, src diag.Src) {
 		if prev, ok := seen[target]; ok {
 			c.errorAt(CodeValue, src, "%s is already mounted by %s", target, prev)
 			return
@@ -299,7 +300,7 @@ func (c *checker) cycles() {
 }
 
 // refOrList finds a reference written as a map key or a list entry.
-func (ix *posIndex) refOrList(base, name string) Src {
+func (ix *posIndex) refOrList(base, name string) diag.Src {
 	if p := base + "." + name; ix.has(p) {
 		return ix.src(p)
 	}
@@ -311,7 +312,7 @@ func (ix *posIndex) refOrList(base, name string) Src {
 
 // entrySrc finds the i-th entry of a volumes/secrets/configs list that
 // names name: short syntax by value, long syntax by index, else a search.
-func (ix *posIndex) entrySrc(base, name string, i int) Src {
+func (ix *posIndex) entrySrc(base, name string, i int) diag.Src {
 	if src, ok := ix.valueSrc(base, name); ok {
 		return src
 	}

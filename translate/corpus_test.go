@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/sirupsen/logrus"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 )
 
@@ -54,7 +55,7 @@ func TestCorpus(t *testing.T) {
 	fmt.Fprintf(os.Stderr, "corpus: %d accepted -> graph, %d rejected with positioned errors\n", accepted, rejected)
 }
 
-func loadNoPanic(t *testing.T, name string, files []string) (g *Graph, ds Diagnostics) {
+func loadNoPanic(t *testing.T, name string, files []string) (g *Graph, ds diag.Diagnostics) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.Errorf("%s: Load panicked: %v", name, r)
@@ -63,18 +64,18 @@ func loadNoPanic(t *testing.T, name string, files []string) (g *Graph, ds Diagno
 	return Load(context.Background(), Options{Files: files, Profiles: []string{"*"}})
 }
 
-func checkPositioned(t *testing.T, name string, ds Diagnostics) {
+func checkPositioned(t *testing.T, name string, ds diag.Diagnostics) {
 	if !ds.HasErrors() {
 		t.Errorf("%s: rejected without an error diagnostic", name)
 	}
 	for _, d := range ds {
-		if d.Severity == Error && (d.Pos.File == "" || d.Pos.Line == 0) {
+		if d.Severity == diag.Error && (d.Pos.File == "" || d.Pos.Line == 0) {
 			t.Errorf("%s: error without a position: %s", name, d.Format(""))
 		}
 	}
 }
 
-func formatAll(ds Diagnostics) string {
+func formatAll(ds diag.Diagnostics) string {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString("  " + d.Format("") + "\n")

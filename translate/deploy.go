@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/transship/transship/diag"
 )
 
 // deploy: and the older service-level keys it supersedes: replicas,
@@ -87,7 +88,7 @@ func isGPU(d types.DeviceRequest) bool {
 	return d.Driver == "nvidia" || d.Driver == "amd"
 }
 
-func gpu(d types.DeviceRequest, src Src) GPU {
+func gpu(d types.DeviceRequest, src diag.Src) GPU {
 	n := int64(d.Count)
 	if n == 0 && len(d.IDs) == 0 {
 		n = -1 // compose: no count and no ids means all GPUs
@@ -119,7 +120,7 @@ func restart(s types.ServiceConfig) Restart {
 }
 
 // unmodelled names the keys a service sets that the Graph has no field for.
-func (c *converter) unmodelled(base string, s types.ServiceConfig) []Src {
+func (c *converter) unmodelled(base string, s types.ServiceConfig) []diag.Src {
 	set := map[string]bool{
 		"logging": s.Logging != nil, "develop": s.Develop != nil, "blkio_config": s.BlkioConfig != nil,
 		"cpu_shares": s.CPUShares != 0, "cpuset": s.CPUSet != "", "cpu_quota": s.CPUQuota != 0,
@@ -145,7 +146,7 @@ func (c *converter) unmodelled(base string, s types.ServiceConfig) []Src {
 	for k := range s.Extensions {
 		set[k] = k != "x-transship"
 	}
-	var out []Src
+	var out []diag.Src
 	for _, k := range sortedKeys(set) {
 		if set[k] {
 			out = append(out, c.ix.src(base+"."+k))

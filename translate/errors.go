@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -20,15 +21,15 @@ import (
 
 type errRule struct {
 	re *regexp.Regexp
-	fn func(ix *posIndex, m []string) Diagnostic
+	fn func(ix *posIndex, m []string) diag.Diagnostic
 }
 
 var errRules = []errRule{
-	{regexp.MustCompile(`^failed to parse (.+?): (yaml: .*)$`), func(ix *posIndex, m []string) Diagnostic {
+	{regexp.MustCompile(`^failed to parse (.+?): (yaml: .*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		return yamlErrorDiag(m[1], fmt.Errorf("%s", m[2]))
 	}},
 	{regexp.MustCompile(`^validating (.+?): (\S*) (.*)$`), schemaError},
-	{regexp.MustCompile(`^error while interpolating (\S+): required variable (\S+) is missing a value(?:: (.*))?$`), func(ix *posIndex, m []string) Diagnostic {
+	{regexp.MustCompile(`^error while interpolating (\S+): required variable (\S+) is missing a value(?:: (.*))?$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		path := schemaPath(strings.ReplaceAll(m[1], ".[]", ""))
 		msg := fmt.Sprintf("required variable %s is not set", m[2])
 		if m[3] != "" {
@@ -38,13 +39,13 @@ var errRules = []errRule{
 		if vsrc, ok := ix.findVariable(m[2]); ok && strings.HasPrefix(vsrc.Path, path) {
 			src = vsrc
 		}
-		return Errorf(CodeRequiredVar, src, "%s", msg)
+		return diag.Errorf(CodeRequiredVar, src, "%s", msg)
 	}},
-	{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
-		return Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
+	{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
+		return diag.Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
 	}},
 	{regexp.MustCompile(`(?i)^(?:invalid (?:containerPort|hostPort|proto|ip address)|no port specified|invalid range)[: ]*(.*)$`), portError},
-	{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+	{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		// The spec is the interpolated value; an unset variable in it is
 		// why the section is empty, so match the written value's tail.
 		tail := m[1][strings.IndexByte(m[1], ':')+1:]
@@ -54,29 +55,29 @@ var errRules = []errRule{
 		if !ok {
 			src = ix.src("services")
 		}
-		return Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
+		return diag.Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
 	}},
 	{regexp.MustCompile(`^decoding failed due to the following error\(s\):$`), nil},
-	{regexp.MustCompile(`^'([^']+)' (.*)$`), func(ix *posIndex, m []string) Diagnostic {
+	{regexp.MustCompile(`^'([^']+)' (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		// mapstructure's path: services[web].healthcheck.interval
 		path := strings.NewReplacer("[", ".", "]", "").Replace(m[1])
-		return Errorf(CodeValue, ix.src(path), "%s", m[2])
+		return diag.Errorf(CodeValue, ix.src(path), "%s", m[2])
 	}},
-	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) Diagnostic {
+	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		base := filepath.Base(m[1])
 		src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })
 		if !ok {
 			src = ix.src("services")
 		}
-		return Errorf(CodeEnvFile, src, "env file %s not found", base)
+		return diag.Errorf(CodeEnvFile, src, "env file %s not found", base)
 	}},
 }
 
 // mapError converts a compose-go load error into diagnostics, one per line
 // of a joined error.
-func mapError(err error, ix *posIndex) Diagnostics {
-	var ds Diagnostics
-	seen := map[Diagnostic]bool{}
+func mapError(err error, ix *posIndex) diag.Diagnostics {
+	var ds diag.Diagnostics
+	seen := map[diag.Diagnostic]bool{}
 	if m := constructErr.FindStringSubmatch(err.Error()); m != nil {
 		file := m[1]
 		if file == "" && len(ix.files) > 0 {
@@ -103,15 +104,15 @@ var constructErr = regexp.MustCompile(`(?s)^(?:failed to parse (.+?): )?yaml: co
 
 var constructLine = regexp.MustCompile(`^(?:line \d+: )*line (\d+): (.*)$`)
 
-func constructErrors(ix *posIndex, file, body string) Diagnostics {
-	var ds Diagnostics
+func constructErrors(ix *posIndex, file, body string) diag.Diagnostics {
+	var ds diag.Diagnostics
 	for _, line := range strings.Split(body, "\n") {
 		m := constructLine.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
 		}
 		n, _ := strconv.Atoi(m[1])
-		src := Src{Pos: Pos{File: file, Line: n, Col: 1}}
+		src := diag.Src{Pos: diag.Pos{File: file, Line: n, Col: 1}}
 		// A duplicate key: find it on that line for its column and path.
 		if key := quoted(m[2]); key != "" {
 			if found, ok := ix.visit(func(_ string, k *yaml.Node, isKey bool) bool {
@@ -120,7 +121,7 @@ func constructErrors(ix *posIndex, file, body string) Diagnostics {
 				src = found
 			}
 		}
-		ds = append(ds, Errorf(CodeYAML, src, "invalid YAML: %s", strings.TrimPrefix(m[2], "yaml: ")))
+		ds = append(ds, diag.Errorf(CodeYAML, src, "invalid YAML: %s", strings.TrimPrefix(m[2], "yaml: ")))
 	}
 	return ds
 }
@@ -128,7 +129,7 @@ func constructErrors(ix *posIndex, file, body string) Diagnostics {
 // firstUseOnly keeps one TR006 per missing variable, at its first use in
 // the files: the variable is one problem however often it is used, and
 // compose-go lists the uses in map order.
-func firstUseOnly(ds Diagnostics) Diagnostics {
+func firstUseOnly(ds diag.Diagnostics) diag.Diagnostics {
 	ds.Sort()
 	seen := map[string]bool{}
 	out := ds[:0]
@@ -146,11 +147,11 @@ func firstUseOnly(ds Diagnostics) Diagnostics {
 
 // mapLine maps one line; a rule without a function marks a header line
 // that says nothing by itself.
-func mapLine(line string, ix *posIndex) (Diagnostic, bool) {
+func mapLine(line string, ix *posIndex) (diag.Diagnostic, bool) {
 	for _, r := range errRules {
 		if m := r.re.FindStringSubmatch(line); m != nil {
 			if r.fn == nil {
-				return Diagnostic{}, false
+				return diag.Diagnostic{}, false
 			}
 			return r.fn(ix, m), true
 		}
@@ -163,7 +164,7 @@ func mapLine(line string, ix *posIndex) (Diagnostic, bool) {
 			src = found
 		}
 	}
-	return Errorf(CodeCompose, src, "%s", hidePaths(line, ix)), true
+	return diag.Errorf(CodeCompose, src, "%s", hidePaths(line, ix)), true
 }
 
 // hidePaths shortens absolute paths of the project's files in a message to
@@ -178,10 +179,10 @@ func hidePaths(msg string, ix *posIndex) string {
 
 // schemaError maps a JSON Schema failure ("validating f: services.web.foo
 // false schema") to an unknown-key, type or value error at that key.
-func schemaError(ix *posIndex, m []string) Diagnostic {
+func schemaError(ix *posIndex, m []string) diag.Diagnostic {
 	path := schemaPath(m[2])
 	msg := m[3]
-	src := Src{Pos: ix.lookup(path), Path: path}
+	src := diag.Src{Pos: ix.lookup(path), Path: path}
 	switch {
 	case msg == "false schema" || strings.HasPrefix(msg, "additional properties"):
 		if strings.HasPrefix(msg, "additional properties") {
@@ -191,29 +192,29 @@ func schemaError(ix *posIndex, m []string) Diagnostic {
 		}
 		key := src.Path[strings.LastIndexAny(src.Path, ".")+1:]
 		if s := suggestKey(parentPath(src.Path), key); s != "" {
-			return Errorf(CodeUnknownKey, src, "unknown key %q (did you mean %q?)", key, s)
+			return diag.Errorf(CodeUnknownKey, src, "unknown key %q (did you mean %q?)", key, s)
 		}
 		if path == "" && !ix.has("services") {
-			return Errorf(CodeUnknownKey, src, "unknown top-level key %q: this looks like a compose v1 file; put services under a top-level services: key", key)
+			return diag.Errorf(CodeUnknownKey, src, "unknown top-level key %q: this looks like a compose v1 file; put services under a top-level services: key", key)
 		}
-		return Errorf(CodeUnknownKey, src, "unknown key %q: compose does not define it here (extensions must start with x-)", key)
+		return diag.Errorf(CodeUnknownKey, src, "unknown key %q: compose does not define it here (extensions must start with x-)", key)
 	case strings.HasPrefix(msg, "must be a"):
 		msg = strings.NewReplacer("a array", "a list", "a object", "a mapping", "a integer", "an integer").Replace(msg)
-		return Errorf(CodeType, src, "%s", msg)
+		return diag.Errorf(CodeType, src, "%s", msg)
 	default:
-		return Errorf(CodeValue, src, "%s", msg)
+		return diag.Errorf(CodeValue, src, "%s", msg)
 	}
 }
 
 // firstWritten is the Src of the key under path written first in the
 // files, among keys.
-func firstWritten(ix *posIndex, path string, keys []string) Src {
-	var best Src
+func firstWritten(ix *posIndex, path string, keys []string) diag.Src {
+	var best diag.Src
 	for _, k := range keys {
 		p := joinPath(path, k)
 		pos := ix.lookup(p)
 		if best.Path == "" || pos.File == best.Pos.File && (pos.Line < best.Pos.Line || pos.Line == best.Pos.Line && pos.Col < best.Pos.Col) {
-			best = Src{Pos: pos, Path: p}
+			best = diag.Src{Pos: pos, Path: p}
 		}
 	}
 	return best
@@ -274,7 +275,7 @@ func schemaPath(p string) string {
 
 // findRef finds the entry of a reference list (a service's volumes,
 // networks, depends_on...) that names ref, by short or long syntax.
-func (ix *posIndex) findRef(prefix, ref string) Src {
+func (ix *posIndex) findRef(prefix, ref string) diag.Src {
 	src, ok := ix.findUnder(prefix, func(v string) bool {
 		return v == ref || strings.HasPrefix(v, ref+":")
 	})
@@ -285,7 +286,7 @@ func (ix *posIndex) findRef(prefix, ref string) Src {
 }
 
 // portError locates a port parse error by the bad text it quotes.
-func portError(ix *posIndex, m []string) Diagnostic {
+func portError(ix *posIndex, m []string) diag.Diagnostic {
 	bad := strings.TrimSpace(m[1])
 	var written string
 	src, ok := ix.findUnder("services.*.ports", func(v string) bool {
@@ -293,17 +294,17 @@ func portError(ix *posIndex, m []string) Diagnostic {
 		return bad != "" && bad != "<empty>" && strings.Contains(v, bad)
 	})
 	if ok {
-		return Errorf(CodeValue, src, "invalid port %q: %s", written, strings.ToLower(m[0][:1])+m[0][1:])
+		return diag.Errorf(CodeValue, src, "invalid port %q: %s", written, strings.ToLower(m[0][:1])+m[0][1:])
 	}
 	if !ok && bad == "<empty>" {
 		// An empty port is an unset variable: point at the port using one.
 		src, ok = ix.findUnder("services.*.ports", func(v string) bool { return strings.Contains(v, "$") })
 		if ok {
-			return Errorf(CodeValue, src, "invalid port: a port number is empty (is a variable in it unset?)")
+			return diag.Errorf(CodeValue, src, "invalid port: a port number is empty (is a variable in it unset?)")
 		}
 	}
 	if !ok {
 		src = ix.src("services")
 	}
-	return Errorf(CodeValue, src, "invalid port: %s", m[0])
+	return diag.Errorf(CodeValue, src, "invalid port: %s", m[0])
 }

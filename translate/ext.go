@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/schema"
 )
 
@@ -90,19 +91,19 @@ func compileExtSchemas() error {
 
 // decodeExt validates raw (an x-transship value at path) against the named
 // definition and decodes it into out.
-func decodeExt(ix *posIndex, path, def string, raw any, out any) *Diagnostic {
+func decodeExt(ix *posIndex, path, def string, raw any, out any) *diag.Diagnostic {
 	if err := compileExtSchemas(); err != nil {
-		d := Errorf(CodeExtension, ix.src(path), "internal: x-transship schema: %v", err)
+		d := diag.Errorf(CodeExtension, ix.src(path), "internal: x-transship schema: %v", err)
 		return &d
 	}
 	data, err := json.Marshal(raw)
 	if err != nil {
-		d := Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
+		d := diag.Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
 		return &d
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		d := Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
+		d := diag.Errorf(CodeExtension, ix.src(path), "cannot read x-transship: %v", err)
 		return &d
 	}
 	sch := map[string]*jsonschema.Schema{"project": extSchemas.project, "service": extSchemas.service, "volume": extSchemas.volume}[def]
@@ -114,7 +115,7 @@ func decodeExt(ix *posIndex, path, def string, raw any, out any) *Diagnostic {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		d := Errorf(CodeExtension, ix.src(path), "cannot decode x-transship: %v", err)
+		d := diag.Errorf(CodeExtension, ix.src(path), "cannot decode x-transship: %v", err)
 		return &d
 	}
 	return nil
@@ -122,10 +123,10 @@ func decodeExt(ix *posIndex, path, def string, raw any, out any) *Diagnostic {
 
 var englishPrinter = message.NewPrinter(language.English)
 
-func extValidationDiag(ix *posIndex, path string, err error) Diagnostic {
+func extValidationDiag(ix *posIndex, path string, err error) diag.Diagnostic {
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
-		return Errorf(CodeExtension, ix.src(path), "%v", err)
+		return diag.Errorf(CodeExtension, ix.src(path), "%v", err)
 	}
 	leaf := mostSpecific(ve)
 	p := path
@@ -140,7 +141,7 @@ func extValidationDiag(ix *posIndex, path string, err error) Diagnostic {
 			p += "." + seg
 		}
 	}
-	return Errorf(CodeExtension, ix.src(p), "%s", leaf.ErrorKind.LocalizedString(englishPrinter))
+	return diag.Errorf(CodeExtension, ix.src(p), "%s", leaf.ErrorKind.LocalizedString(englishPrinter))
 }
 
 func mostSpecific(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
@@ -178,7 +179,7 @@ type rawExpose struct {
 // serviceExt decodes a service's kompose labels, then its x-transship over
 // them. Labels that kompose defines but transship does not honour are
 // warnings.
-func serviceExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (ServiceExt, Diagnostics) {
+func serviceExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (ServiceExt, diag.Diagnostics) {
 	var ext ServiceExt
 	diags := komposeLabels(ix, name, labels, &ext)
 	raw, ok := exts["x-transship"]
@@ -238,15 +239,14 @@ func decodeExpose(raw json.RawMessage) *Expose {
 }
 
 // volumeExt decodes a top-level volume's labels and x-transship.
-func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (VolumeExt, Diagnostics) {
+func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[string]any) (VolumeExt, diag.Diagnostics) {
 	var ext VolumeExt
-	var diags Diagnostics
+	var diags diag.Diagnostics
 	if v, ok := labels["kompose.volume.size"]; ok {
 		if quantity.MatchString(v) {
 			ext.Size = v
 		} else {
-			diags = append(diags, Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.size"),
-				"label kompose.volume.size: %q is not a size such as 10Gi; the label is ignored", v))
+			diags = append(diags, diag.Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.size"), "label kompose.volume.size: %q is not a size such as 10Gi; the label is ignored", v))
 		}
 	}
 	ext.StorageClass = labels["kompose.volume.storage-class-name"]

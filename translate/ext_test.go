@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"github.com/transship/transship/diag"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -158,7 +159,7 @@ func TestVolumeExtInvalid(t *testing.T) {
 			if d.Path != tc.path {
 				t.Errorf("path = %q, want %q", d.Path, tc.path)
 			}
-			wantPos(t, "TR011", d.Pos, Pos{File: filepath.Join(dir, "compose.yaml"), Line: tc.line, Col: tc.col})
+			wantPos(t, "TR011", d.Pos, diag.Pos{File: filepath.Join(dir, "compose.yaml"), Line: tc.line, Col: tc.col})
 		})
 	}
 }
@@ -179,7 +180,7 @@ func TestProjectExt(t *testing.T) {
 	if d.Path != "x-transship.namespace" {
 		t.Errorf("path = %q", d.Path)
 	}
-	wantPos(t, "namespace", d.Pos, Pos{File: filepath.Join(dir, "compose.yaml"), Line: 2, Col: 3})
+	wantPos(t, "namespace", d.Pos, diag.Pos{File: filepath.Join(dir, "compose.yaml"), Line: 2, Col: 3})
 
 	dir = project(t, map[string]string{"compose.yaml": "x-transship:\n  nmespace: x\nservices:\n  a:\n    image: busybox\n"})
 	d = mustFail(t, Options{ProjectDir: dir}, CodeExtension)
@@ -275,10 +276,10 @@ func TestKomposeLabelWarnings(t *testing.T) {
 	}
 	for i, w := range wants {
 		d := ds[i]
-		if d.Severity != Warning || d.Code != w.code || d.Path != w.path || !strings.Contains(d.Message, w.msg) {
+		if d.Severity != diag.Warning || d.Code != w.code || d.Path != w.path || !strings.Contains(d.Message, w.msg) {
 			t.Errorf("diagnostic %d = %s, want %s at %s mentioning %s", i, d.Format(""), w.code, w.path, w.msg)
 		}
-		wantPos(t, w.path, d.Pos, Pos{File: file, Line: w.line, Col: 7})
+		wantPos(t, w.path, d.Pos, diag.Pos{File: file, Line: w.line, Col: 7})
 	}
 	ext := svc(t, g, "web").Ext
 	if ext.ServiceType != "NodePort" || ext.Workload != "" || ext.NodePort != 0 || ext.FSGroup != nil {

@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/transship/transship/diag"
 )
 
 // fromProject is the only place (with service.go) that reads compose-go's
 // types: it builds the Graph and then no compose-go value travels further.
-func fromProject(p *types.Project, ix *posIndex) (*Graph, Diagnostics) {
+func fromProject(p *types.Project, ix *posIndex) (*Graph, diag.Diagnostics) {
 	c := &converter{p: p, ix: ix, dir: p.WorkingDir}
 	ix.relTo = p.WorkingDir
 	defer func() { ix.relTo = "" }()
@@ -42,7 +43,7 @@ type converter struct {
 	p     *types.Project
 	ix    *posIndex
 	dir   string
-	diags Diagnostics
+	diags diag.Diagnostics
 }
 
 // rel makes a path the project wrote relative to the project directory,
@@ -108,8 +109,8 @@ func (c *converter) versionWarnings() {
 		}
 		for i := 0; i+1 < len(root.Content); i += 2 {
 			if k := root.Content[i]; k.Value == "version" {
-				c.diags = append(c.diags, Diagnostic{Severity: Warning, Code: CodeObsoleteVersion,
-					Pos: c.ix.rel(Pos{File: f, Line: k.Line, Col: k.Column}), Path: "version",
+				c.diags = append(c.diags, diag.Diagnostic{Severity: diag.Warning, Code: CodeObsoleteVersion,
+					Pos: c.ix.rel(diag.Pos{File: f, Line: k.Line, Col: k.Column}), Path: "version",
 					Message: "the top-level version key is obsolete and ignored"})
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 )
 
@@ -36,7 +37,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("no graph and no error")
 		}
 		for _, d := range ds {
-			if d.Severity == Error && d.Pos.File == "" {
+			if d.Severity == diag.Error && d.Pos.File == "" {
 				t.Fatalf("error without a file: %s", d.Format(""))
 			}
 		}

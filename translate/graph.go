@@ -1,9 +1,9 @@
 package translate
 
 import (
-	"strconv"
 	"time"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate/images"
 )
 
@@ -31,7 +31,7 @@ type Graph struct {
 	Configs   []*Config  `json:"configs,omitempty"`
 	// Unmodelled lists top-level entries the Graph does not represent
 	// (jobs, models), for targets to warn about.
-	Unmodelled []Src `json:"unmodelled,omitempty"`
+	Unmodelled []diag.Src `json:"unmodelled,omitempty"`
 	// Images are the registries' facts about the services' images (from
 	// transship.lock or --resolve-images), sorted by Ref, which is the
 	// service's image as the targets write it. Empty when neither was used.
@@ -45,31 +45,6 @@ type Graph struct {
 	// Dir is the absolute project directory. It is not serialised: it is a
 	// host path and only the edges (the CLI, image lookup) may use it.
 	Dir string `json:"-"`
-}
-
-// Pos is where a node was written: file (project-relative), 1-based line
-// and column. After several files are merged, or after extends/include, a
-// node's position is the last file that set its key (see positions.go).
-type Pos struct {
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-	Col  int    `json:"col,omitempty"`
-}
-
-// MarshalText writes a position as "file:line:col", the way diagnostics
-// and editors show it.
-func (p Pos) MarshalText() ([]byte, error) {
-	if p.Line == 0 {
-		return []byte(p.File), nil
-	}
-	return []byte(p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)), nil
-}
-
-// Src is a node's origin: its position and its key path in compose syntax,
-// e.g. "services.web.ports[0]".
-type Src struct {
-	Pos  Pos    `json:"pos"`
-	Path string `json:"path"`
 }
 
 // Service is one compose service.
@@ -128,9 +103,9 @@ type Service struct {
 	// Unmodelled lists the keys this service sets that the Graph does not
 	// represent (logging, develop, blkio_config, ...). Targets turn each
 	// into a warning, so nothing the user wrote disappears silently.
-	Unmodelled []Src `json:"unmodelled,omitempty"`
+	Unmodelled []diag.Src `json:"unmodelled,omitempty"`
 
-	Src Src `json:"src"`
+	Src diag.Src `json:"src"`
 }
 
 // Build is where an image would be built from. Targets that cannot build
@@ -168,14 +143,14 @@ type HostIP struct {
 // published for one container port ("8080-8081:80", for replicas) stays
 // one Port whose Published is that range.
 type Port struct {
-	Name        string `json:"name,omitempty"`
-	Target      uint32 `json:"target"`
-	Published   string `json:"published,omitempty"` // host port or range; "" = not published
-	HostIP      string `json:"host_ip,omitempty"`
-	Protocol    string `json:"protocol"` // "tcp" or "udp" (or "sctp")
-	AppProtocol string `json:"app_protocol,omitempty"`
-	Mode        string `json:"mode,omitempty"`
-	Src         Src    `json:"src"`
+	Name        string   `json:"name,omitempty"`
+	Target      uint32   `json:"target"`
+	Published   string   `json:"published,omitempty"` // host port or range; "" = not published
+	HostIP      string   `json:"host_ip,omitempty"`
+	Protocol    string   `json:"protocol"` // "tcp" or "udp" (or "sctp")
+	AppProtocol string   `json:"app_protocol,omitempty"`
+	Mode        string   `json:"mode,omitempty"`
+	Src         diag.Src `json:"src"`
 }
 
 // NetRef attaches a service to a project network.
@@ -184,7 +159,7 @@ type NetRef struct {
 	Aliases     []string `json:"aliases,omitempty"`
 	IPv4Address string   `json:"ipv4_address,omitempty"`
 	IPv6Address string   `json:"ipv6_address,omitempty"`
-	Src         Src      `json:"src"`
+	Src         diag.Src `json:"src"`
 }
 
 // MountKind says what a Mount is backed by.
@@ -211,21 +186,21 @@ type Mount struct {
 	SubPath  string    `json:"subpath,omitempty"`
 	// Bind mounts: whether Source is a regular file, a directory, or absent
 	// (compose creates a missing directory). Stat'ed at translate time.
-	SourceKind string `json:"source_kind,omitempty"` // "file", "dir", "missing"
-	TmpfsSize  int64  `json:"tmpfs_size,omitempty"`  // bytes, 0 = unlimited
-	Mode       *int   `json:"mode,omitempty"`        // secrets, configs, tmpfs
-	UID        string `json:"uid,omitempty"`
-	GID        string `json:"gid,omitempty"`
-	Src        Src    `json:"src"`
+	SourceKind string   `json:"source_kind,omitempty"` // "file", "dir", "missing"
+	TmpfsSize  int64    `json:"tmpfs_size,omitempty"`  // bytes, 0 = unlimited
+	Mode       *int     `json:"mode,omitempty"`        // secrets, configs, tmpfs
+	UID        string   `json:"uid,omitempty"`
+	GID        string   `json:"gid,omitempty"`
+	Src        diag.Src `json:"src"`
 }
 
 // DepEdge is one depends_on entry.
 type DepEdge struct {
-	Service   string `json:"service"`
-	Condition string `json:"condition"` // service_started, service_healthy, service_completed_successfully
-	Required  bool   `json:"required"`
-	Restart   bool   `json:"restart,omitempty"`
-	Src       Src    `json:"src"`
+	Service   string   `json:"service"`
+	Condition string   `json:"condition"` // service_started, service_healthy, service_completed_successfully
+	Required  bool     `json:"required"`
+	Restart   bool     `json:"restart,omitempty"`
+	Src       diag.Src `json:"src"`
 }
 
 // Health is a healthcheck. Disabled healthchecks (disable: true or test:
@@ -239,7 +214,7 @@ type Health struct {
 	Retries       *uint64   `json:"retries,omitempty"`
 	StartPeriod   *Duration `json:"start_period,omitempty"`
 	StartInterval *Duration `json:"start_interval,omitempty"`
-	Src           Src       `json:"src"`
+	Src           diag.Src  `json:"src"`
 }
 
 // Duration is a duration in nanoseconds, as compose-go gives it. It reads
@@ -284,7 +259,7 @@ type GPU struct {
 	Count        int64    `json:"count"`
 	DeviceIDs    []string `json:"device_ids,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`
-	Src          Src      `json:"src"`
+	Src          diag.Src `json:"src"`
 }
 
 // Security is what becomes a security context.
@@ -318,7 +293,7 @@ type Volume struct {
 	// than one service (or by a replicated one) must be shareable.
 	Users []string  `json:"users,omitempty"`
 	Ext   VolumeExt `json:"x-transship,omitzero"`
-	Src   Src       `json:"src"`
+	Src   diag.Src  `json:"src"`
 }
 
 // Network is a top-level network.
@@ -334,7 +309,7 @@ type Network struct {
 	IPv6       bool     `json:"enable_ipv6,omitempty"`
 	Attachable bool     `json:"attachable,omitempty"`
 	Members    []string `json:"members,omitempty"` // attached services, sorted
-	Src        Src      `json:"src"`
+	Src        diag.Src `json:"src"`
 }
 
 // Secret is a top-level secret. File secrets keep the project-relative
@@ -347,7 +322,7 @@ type Secret struct {
 	EnvVar   string   `json:"environment,omitempty"` // from the named variable
 	External bool     `json:"external,omitempty"`
 	Users    []string `json:"users,omitempty"`
-	Src      Src      `json:"src"`
+	Src      diag.Src `json:"src"`
 }
 
 // Config is a top-level config: a file, inline content, or a variable.
@@ -360,7 +335,7 @@ type Config struct {
 	EnvVar   string   `json:"environment,omitempty"`
 	External bool     `json:"external,omitempty"`
 	Users    []string `json:"users,omitempty"`
-	Src      Src      `json:"src"`
+	Src      diag.Src `json:"src"`
 }
 
 // ImageInfo is what is known of the image ref, or nil.

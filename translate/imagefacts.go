@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate/images"
 )
 
@@ -58,7 +59,7 @@ func pinned(ref, resolved string) string {
 // imageHealth is the image's HEALTHCHECK as the service's own, which is
 // what docker runs when compose sets none.
 func imageHealth(h *images.Healthcheck, s *Service) *Health {
-	out := &Health{Src: Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}}
+	out := &Health{Src: diag.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}}
 	switch {
 	case len(h.Test) == 0:
 		return nil

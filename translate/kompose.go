@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"github.com/transship/transship/diag"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,8 +20,8 @@ var komposeEnums = map[string]map[string]string{
 	"kompose.volume.type":                     {"persistentvolumeclaim": "persistentVolumeClaim", "emptydir": "emptyDir", "hostpath": "hostPath", "configmap": "configMap"},
 }
 
-func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *ServiceExt) Diagnostics {
-	var diags Diagnostics
+func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *ServiceExt) diag.Diagnostics {
+	var diags diag.Diagnostics
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
 		if strings.HasPrefix(k, "kompose.") {
@@ -28,7 +29,7 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 		}
 	}
 	sort.Strings(keys)
-	src := func(k string) Src {
+	src := func(k string) diag.Src {
 		base := "services." + name + ".labels"
 		if s, ok := ix.valueSrc(base, k+"="+labels[k]); ok {
 			return s // list form
@@ -40,7 +41,7 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 		if enum, ok := komposeEnums[k]; ok {
 			mapped, ok := enum[strings.ToLower(v)]
 			if !ok {
-				diags = append(diags, Warnf(CodeKomposeValue, src(k), "label %s: %q is not one of %s; the label is ignored", k, v, enumList(enum)))
+				diags = append(diags, diag.Warnf(CodeKomposeValue, src(k), "label %s: %q is not one of %s; the label is ignored", k, v, enumList(enum)))
 				continue
 			}
 			switch k {
@@ -60,9 +61,9 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 		switch problem := komposeValue(k, v, ext); problem {
 		case "":
 		case notHonoured:
-			diags = append(diags, Warnf(CodeKomposeLabel, src(k), "kompose label %s is not honoured by transship; it has no effect", k))
+			diags = append(diags, diag.Warnf(CodeKomposeLabel, src(k), "kompose label %s is not honoured by transship; it has no effect", k))
 		default:
-			diags = append(diags, Warnf(CodeKomposeValue, src(k), "label %s: %s; the label is ignored", k, problem))
+			diags = append(diags, diag.Warnf(CodeKomposeValue, src(k), "label %s: %s; the label is ignored", k, problem))
 		}
 	}
 	return diags

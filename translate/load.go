@@ -15,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
+	"github.com/transship/transship/diag"
 )
 
 // Options say which compose project to load, as `docker compose` flags do.
@@ -38,7 +39,7 @@ var loadMu sync.Mutex
 
 // Load reads a compose project with `docker compose config` semantics and
 // builds its Graph. The Graph is nil when the diagnostics hold an error.
-func Load(ctx context.Context, opts Options) (*Graph, Diagnostics) {
+func Load(ctx context.Context, opts Options) (*Graph, diag.Diagnostics) {
 	loadMu.Lock()
 	defer loadMu.Unlock()
 	hook := captureWarnings()
@@ -53,20 +54,20 @@ func Load(ctx context.Context, opts Options) (*Graph, Diagnostics) {
 	return g, diags
 }
 
-func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostics) {
+func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, diag.Diagnostics) {
 	po, err := projectOptions(opts)
 	if err != nil {
-		return nil, Diagnostics{optionsError(err)}
+		return nil, diag.Diagnostics{optionsError(err)}
 	}
 	if len(po.ConfigPaths) == 0 {
 		dir, _ := po.GetWorkingDir()
-		return nil, Diagnostics{{Severity: Error, Code: CodeNoFile, Pos: Pos{File: dir}, Message: fmt.Sprintf(
+		return nil, diag.Diagnostics{{Severity: diag.Error, Code: CodeNoFile, Pos: diag.Pos{File: dir}, Message: fmt.Sprintf(
 			"no compose file found in this directory or its parents (looked for %s)", strings.Join(cli.DefaultFileNames, ", "))}}
 	}
 	ix := newPosIndex()
 	for _, f := range po.ConfigPaths {
 		if d := ix.addPath(f); d != nil {
-			return nil, Diagnostics{*d}
+			return nil, diag.Diagnostics{*d}
 		}
 	}
 	ix.inheritExtends(ix.allExtends())
@@ -80,14 +81,14 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 		lo.MaxNodeVisits = max(100_000, 2*ix.bytes)
 		lo.SkipConsistencyCheck = true
 	})(po); err != nil {
-		return nil, Diagnostics{optionsError(err)}
+		return nil, diag.Diagnostics{optionsError(err)}
 	}
 	project, err := po.LoadProject(ctx)
 	if err != nil {
 		return nil, mapError(err, ix)
 	}
 	if d := checkProfiles(project, askedProfiles(opts)); d != nil {
-		return nil, Diagnostics{*d}
+		return nil, diag.Diagnostics{*d}
 	}
 	if ds := checkConsistency(project, ix); len(ds) > 0 {
 		return nil, ds
@@ -97,7 +98,7 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, Diagnostic
 		unexpandHome(project, g)
 		data, err := normalized(project)
 		if err != nil {
-			return nil, Diagnostics{optionsError(err)}
+			return nil, diag.Diagnostics{optionsError(err)}
 		}
 		g.Compose = data
 	}
@@ -138,7 +139,7 @@ func projectOptions(opts Options) (*cli.ProjectOptions, error) {
 	)
 }
 
-func optionsError(err error) Diagnostic {
+func optionsError(err error) diag.Diagnostic {
 	msg := err.Error()
 	code := CodeCompose
 	switch {
@@ -149,19 +150,19 @@ func optionsError(err error) Diagnostic {
 	case strings.Contains(msg, ".env"), strings.Contains(msg, "env file"), os.IsNotExist(err):
 		code = CodeEnvFile
 	}
-	return Diagnostic{Severity: Error, Code: code, Message: msg}
+	return diag.Diagnostic{Severity: diag.Error, Code: code, Message: msg}
 }
 
 // addPath reads and indexes a compose file and, recursively, the local
 // files it includes.
-func (ix *posIndex) addPath(file string) *Diagnostic {
+func (ix *posIndex) addPath(file string) *diag.Diagnostic {
 	abs, err := filepath.Abs(file)
 	if err != nil || slices.Contains(ix.files, abs) || len(ix.files) > 64 {
 		return nil
 	}
 	content, err := os.ReadFile(abs)
 	if err != nil {
-		return &Diagnostic{Severity: Error, Code: CodeNoFile, Pos: Pos{File: abs}, Message: "cannot read compose file: " + unwrapPathError(err)}
+		return &diag.Diagnostic{Severity: diag.Error, Code: CodeNoFile, Pos: diag.Pos{File: abs}, Message: "cannot read compose file: " + unwrapPathError(err)}
 	}
 	if d := ix.addFile(abs, content); d != nil {
 		return d
@@ -214,7 +215,7 @@ func askedProfiles(opts Options) []string {
 
 // checkProfiles refuses a --profile that no service declares: a typo would
 // otherwise silently convert fewer services.
-func checkProfiles(p *types.Project, asked []string) *Diagnostic {
+func checkProfiles(p *types.Project, asked []string) *diag.Diagnostic {
 	known := map[string]bool{}
 	for _, svcs := range []types.Services{p.Services, p.DisabledServices} {
 		for _, s := range svcs {
@@ -236,7 +237,7 @@ func checkProfiles(p *types.Project, asked []string) *Diagnostic {
 		if len(names) > 0 {
 			list = strings.Join(names, ", ")
 		}
-		return &Diagnostic{Severity: Error, Code: CodeUnknownProfile, Path: "--profile",
+		return &diag.Diagnostic{Severity: diag.Error, Code: CodeUnknownProfile, Path: "--profile",
 			Message: fmt.Sprintf("no service has profile %q (profiles in this project: %s)", a, list)}
 	}
 	return nil
@@ -272,8 +273,8 @@ func (h *warnHook) Fire(e *logrus.Entry) error {
 	return nil
 }
 
-func (h *warnHook) diagnostics() Diagnostics {
-	var ds Diagnostics
+func (h *warnHook) diagnostics() diag.Diagnostics {
+	var ds diag.Diagnostics
 	seen := map[string]bool{}
 	for _, m := range h.msgs {
 		if seen[m] {
@@ -283,7 +284,7 @@ func (h *warnHook) diagnostics() Diagnostics {
 		if strings.Contains(m, "the attribute `version` is obsolete") {
 			continue // reported by fromProject with its position, every time
 		}
-		d := Diagnostic{Severity: Warning, Code: CodeComposeWarning, Message: m}
+		d := diag.Diagnostic{Severity: diag.Warning, Code: CodeComposeWarning, Message: m}
 		if name, ok := unsetVariable(m); ok {
 			d.Code = CodeUnsetVar
 			d.Message = fmt.Sprintf("variable %s is not set; it defaults to an empty string", name)

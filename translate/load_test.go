@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/transship/transship/diag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -50,7 +51,7 @@ func mustLoad(t *testing.T, opts Options) *Graph {
 }
 
 // loadDiags loads opts and returns the graph and diagnostics as they are.
-func loadDiags(t *testing.T, opts Options) (*Graph, Diagnostics) {
+func loadDiags(t *testing.T, opts Options) (*Graph, diag.Diagnostics) {
 	t.Helper()
 	if opts.Env == nil {
 		opts.Env = []string{}
@@ -60,22 +61,22 @@ func loadDiags(t *testing.T, opts Options) (*Graph, Diagnostics) {
 
 // mustFail loads opts, expects an error with the given code and no graph,
 // and returns that diagnostic.
-func mustFail(t *testing.T, opts Options, code string) Diagnostic {
+func mustFail(t *testing.T, opts Options, code string) diag.Diagnostic {
 	t.Helper()
 	g, ds := loadDiags(t, opts)
 	if g != nil {
 		t.Errorf("Load returned a graph despite errors")
 	}
 	for _, d := range ds {
-		if d.Code == code && d.Severity == Error {
+		if d.Code == code && d.Severity == diag.Error {
 			return d
 		}
 	}
 	t.Fatalf("no error %s among:\n%s", code, diagText(ds))
-	return Diagnostic{}
+	return diag.Diagnostic{}
 }
 
-func diagText(ds Diagnostics) string {
+func diagText(ds diag.Diagnostics) string {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString("  " + d.Format("") + "\n")
@@ -84,8 +85,8 @@ func diagText(ds Diagnostics) string {
 }
 
 // findDiags returns the diagnostics with code.
-func findDiags(ds Diagnostics, code string) Diagnostics {
-	var out Diagnostics
+func findDiags(ds diag.Diagnostics, code string) diag.Diagnostics {
+	var out diag.Diagnostics
 	for _, d := range ds {
 		if d.Code == code {
 			out = append(out, d)
@@ -127,7 +128,7 @@ func envValue(t *testing.T, s *Service, name string) string {
 	return ""
 }
 
-func wantPos(t *testing.T, what string, got, want Pos) {
+func wantPos(t *testing.T, what string, got, want diag.Pos) {
 	t.Helper()
 	if got != want {
 		t.Errorf("%s: position %+v, want %+v", what, got, want)
@@ -249,16 +250,16 @@ func TestLoadSeveralFiles(t *testing.T) {
 		t.Errorf("db only in base.yaml, Src = %+v", svc(t, g, "db").Src)
 	}
 	// Keys written again by prod.yaml take its positions.
-	wantPos(t, "web", web.Src.Pos, Pos{File: "prod.yaml", Line: 2, Col: 3})
+	wantPos(t, "web", web.Src.Pos, diag.Pos{File: "prod.yaml", Line: 2, Col: 3})
 	if web.Health == nil || !slices.Equal(web.Health.Test, []string{"false"}) {
 		t.Fatalf("healthcheck = %+v, want prod.yaml's test", web.Health)
 	}
-	wantPos(t, "web healthcheck", web.Health.Src.Pos, Pos{File: "prod.yaml", Line: 6, Col: 5})
+	wantPos(t, "web healthcheck", web.Health.Src.Pos, diag.Pos{File: "prod.yaml", Line: 6, Col: 5})
 	labels := findDiags(ds, CodeKomposeLabel)
 	if len(labels) != 1 {
 		t.Fatalf("want one TR103, got:\n%s", diagText(ds))
 	}
-	wantPos(t, "overridden label", labels[0].Pos, Pos{File: prod, Line: 9, Col: 7})
+	wantPos(t, "overridden label", labels[0].Pos, diag.Pos{File: prod, Line: 9, Col: 7})
 	if labels[0].Path != "services.web.labels.kompose.service.group" {
 		t.Errorf("label path = %q", labels[0].Path)
 	}
@@ -396,7 +397,7 @@ func TestLoadRequiredVariable(t *testing.T) {
 	tests := []struct {
 		name    string
 		compose string
-		pos     Pos // File is filled in
+		pos     diag.Pos // File is filled in
 		path    string
 		msg     string
 	}{
@@ -409,7 +410,7 @@ func TestLoadRequiredVariable(t *testing.T) {
       OK: fine
       NEED: ${NEEDED:?please set NEEDED to the API key}
 `,
-			pos: Pos{Line: 6, Col: 13}, path: "services.a.environment.NEED", msg: "please set NEEDED to the API key",
+			pos: diag.Pos{Line: 6, Col: 13}, path: "services.a.environment.NEED", msg: "please set NEEDED to the API key",
 		},
 		{
 			name: "image",
@@ -417,7 +418,7 @@ func TestLoadRequiredVariable(t *testing.T) {
   a:
     image: "busybox:${NEEDED:?a tag is required}"
 `,
-			pos: Pos{Line: 3, Col: 12}, path: "services.a.image", msg: "a tag is required",
+			pos: diag.Pos{Line: 3, Col: 12}, path: "services.a.image", msg: "a tag is required",
 		},
 		{
 			name: "port",
@@ -428,7 +429,7 @@ func TestLoadRequiredVariable(t *testing.T) {
       - "80:80"
       - "${NEEDED:?port required}:443"
 `,
-			pos: Pos{Line: 6, Col: 9}, path: "services.a.ports[1]", msg: "port required",
+			pos: diag.Pos{Line: 6, Col: 9}, path: "services.a.ports[1]", msg: "port required",
 		},
 	}
 	for _, tc := range tests {
@@ -466,10 +467,10 @@ func TestLoadUnsetVariable(t *testing.T) {
 		t.Fatalf("want one TR102, got:\n%s", diagText(ds))
 	}
 	w := ws[0]
-	if w.Severity != Warning {
+	if w.Severity != diag.Warning {
 		t.Errorf("TR102 severity = %v", w.Severity)
 	}
-	wantPos(t, "TR102", w.Pos, Pos{File: filepath.Join(dir, "compose.yaml"), Line: 6, Col: 10})
+	wantPos(t, "TR102", w.Pos, diag.Pos{File: filepath.Join(dir, "compose.yaml"), Line: 6, Col: 10})
 	if w.Path != "services.a.environment.X" {
 		t.Errorf("path = %q", w.Path)
 	}
@@ -632,7 +633,7 @@ services:
 	if envValue(t, child, "FROM_BASE") != "1" || envValue(t, child, "FROM_CHILD") != "2" {
 		t.Errorf("child environment = %+v", child.Env)
 	}
-	wantPos(t, "child", child.Src.Pos, Pos{File: "compose.yaml", Line: 9, Col: 3})
+	wantPos(t, "child", child.Src.Pos, diag.Pos{File: "compose.yaml", Line: 9, Col: 3})
 
 	remote := svc(t, g, "remote")
 	if remote.Image != "alpine:3" || remote.User != "1000" || remote.WorkingDir != "/srv" {
@@ -646,12 +647,12 @@ services:
 	if inc.Image != "redis" {
 		t.Errorf("included image = %q", inc.Image)
 	}
-	wantPos(t, "included", inc.Src.Pos, Pos{File: "sub/inc.yaml", Line: 2, Col: 3})
+	wantPos(t, "included", inc.Src.Pos, diag.Pos{File: "sub/inc.yaml", Line: 2, Col: 3})
 	if len(inc.Mounts) != 1 || inc.Mounts[0].Source != "sub/data" || inc.Mounts[0].Kind != MountBind {
 		t.Errorf("included mounts = %+v, want a bind of sub/data (relative to the included file)", inc.Mounts)
 	}
 	if len(inc.Mounts) == 1 {
-		wantPos(t, "included mount", inc.Mounts[0].Src.Pos, Pos{File: "sub/inc.yaml", Line: 5, Col: 9})
+		wantPos(t, "included mount", inc.Mounts[0].Src.Pos, diag.Pos{File: "sub/inc.yaml", Line: 5, Col: 9})
 	}
 }
 
@@ -684,9 +685,9 @@ func TestLoadDependsOn(t *testing.T) {
 	web := svc(t, g, "web")
 	want := []DepEdge{
 		{Service: "cache", Condition: "service_started", Required: true,
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 6, Col: 9}, Path: "services.web.depends_on[1]"}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 6, Col: 9}, Path: "services.web.depends_on[1]"}},
 		{Service: "db", Condition: "service_started", Required: true,
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 5, Col: 9}, Path: "services.web.depends_on[0]"}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 5, Col: 9}, Path: "services.web.depends_on[0]"}},
 	}
 	if !reflect.DeepEqual(web.DependsOn, want) {
 		t.Errorf("web depends_on =\n%+v\nwant\n%+v", web.DependsOn, want)
@@ -694,11 +695,11 @@ func TestLoadDependsOn(t *testing.T) {
 	worker := svc(t, g, "worker")
 	want = []DepEdge{
 		{Service: "cache", Condition: "service_started", Required: true,
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 16, Col: 7}, Path: "services.worker.depends_on.cache"}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 16, Col: 7}, Path: "services.worker.depends_on.cache"}},
 		{Service: "db", Condition: "service_healthy", Required: true, Restart: true,
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 10, Col: 7}, Path: "services.worker.depends_on.db"}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 10, Col: 7}, Path: "services.worker.depends_on.db"}},
 		{Service: "migrate", Condition: "service_completed_successfully", Required: false,
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 13, Col: 7}, Path: "services.worker.depends_on.migrate"}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 13, Col: 7}, Path: "services.worker.depends_on.migrate"}},
 	}
 	if !reflect.DeepEqual(worker.DependsOn, want) {
 		t.Errorf("worker depends_on =\n%+v\nwant\n%+v", worker.DependsOn, want)
@@ -710,7 +711,7 @@ func TestLoadDependsOnErrors(t *testing.T) {
 		name    string
 		compose string
 		code    string
-		pos     Pos
+		pos     diag.Pos
 		path    string
 		msg     []string
 	}{
@@ -725,7 +726,7 @@ func TestLoadDependsOnErrors(t *testing.T) {
   b:
     image: busybox
 `,
-			code: CodeUnknownDep, pos: Pos{Line: 6, Col: 9}, path: "services.a.depends_on[1]", msg: []string{`"nope"`},
+			code: CodeUnknownDep, pos: diag.Pos{Line: 6, Col: 9}, path: "services.a.depends_on[1]", msg: []string{`"nope"`},
 		},
 		{
 			name: "unknown service, map",
@@ -736,7 +737,7 @@ func TestLoadDependsOnErrors(t *testing.T) {
       ghost:
         condition: service_started
 `,
-			code: CodeUnknownDep, pos: Pos{Line: 5, Col: 7}, path: "services.a.depends_on.ghost", msg: []string{`"ghost"`},
+			code: CodeUnknownDep, pos: diag.Pos{Line: 5, Col: 7}, path: "services.a.depends_on.ghost", msg: []string{`"ghost"`},
 		},
 		{
 			name: "cycle",
@@ -753,7 +754,7 @@ func TestLoadDependsOnErrors(t *testing.T) {
     image: busybox
     depends_on: [a]
 `,
-			code: CodeCycle, pos: Pos{Line: 5, Col: 7}, path: "services.a.depends_on.b", msg: []string{"a -> b -> c -> a"},
+			code: CodeCycle, pos: diag.Pos{Line: 5, Col: 7}, path: "services.a.depends_on.b", msg: []string{"a -> b -> c -> a"},
 		},
 	}
 	for _, tc := range tests {
@@ -839,8 +840,8 @@ configs:
 	g := mustLoad(t, Options{ProjectDir: dir})
 	app := svc(t, g, "app")
 	mode := func(m int) *int { return &m }
-	src := func(line, col int, path string) Src {
-		return Src{Pos: Pos{File: "compose.yaml", Line: line, Col: col}, Path: path}
+	src := func(line, col int, path string) diag.Src {
+		return diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: line, Col: col}, Path: path}
 	}
 	wantApp := []Mount{ // sorted by target
 		{Kind: MountVolume, Target: "/anon", Src: src(9, 9, "services.app.volumes[4]")},
@@ -933,7 +934,7 @@ configs:
 	if len(g.Configs) != 1 || g.Configs[0].File != "conf/app.conf" {
 		t.Errorf("configs = %+v, want appcfg from conf/app.conf", g.Configs)
 	}
-	wantPos(t, "volume shared", g.Volumes[1].Src.Pos, Pos{File: "compose.yaml", Line: 46, Col: 3})
+	wantPos(t, "volume shared", g.Volumes[1].Src.Pos, diag.Pos{File: "compose.yaml", Line: 46, Col: 3})
 
 	// Network attachments: sorted, aliases sorted, positions of the entry.
 	wantNets := []NetRef{
@@ -1019,7 +1020,7 @@ func TestLoadHealthcheck(t *testing.T) {
 			if h == nil {
 				t.Fatal("no healthcheck")
 			}
-			tc.want.Src = Src{Pos: Pos{File: "compose.yaml", Line: 4, Col: 5}, Path: "services.a.healthcheck"}
+			tc.want.Src = diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 4, Col: 5}, Path: "services.a.healthcheck"}
 			if !reflect.DeepEqual(*h, tc.want) {
 				t.Errorf("health =\n%s\nwant\n%s", jsonIndent(t, h), jsonIndent(t, tc.want))
 			}
@@ -1098,7 +1099,7 @@ func TestLoadDeploy(t *testing.T) {
 	wantRes := Resources{
 		CPULimit: 0.5, CPUReserve: 0.25, MemLimit: 536870912, MemReserve: 128 << 20, PidsLimit: 100,
 		GPUs: []GPU{{Driver: "nvidia", Count: 2, Capabilities: []string{"compute", "gpu"},
-			Src: Src{Pos: Pos{File: "compose.yaml", Line: 26, Col: 15}, Path: "services.policy.deploy.resources.reservations.devices[0]"}}},
+			Src: diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 26, Col: 15}, Path: "services.policy.deploy.resources.reservations.devices[0]"}}},
 	}
 	if !reflect.DeepEqual(p.Resources, wantRes) {
 		t.Errorf("policy resources =\n%s\nwant\n%s", jsonIndent(t, p.Resources), jsonIndent(t, wantRes))
@@ -1137,10 +1138,10 @@ func TestLoadUnmodelled(t *testing.T) {
     image: busybox
 `})
 	g := mustLoad(t, Options{ProjectDir: dir})
-	want := []Src{
-		{Pos: Pos{File: "compose.yaml", Line: 6, Col: 5}, Path: "services.a.blkio_config"},
-		{Pos: Pos{File: "compose.yaml", Line: 4, Col: 5}, Path: "services.a.logging"},
-		{Pos: Pos{File: "compose.yaml", Line: 8, Col: 5}, Path: "services.a.x-note"},
+	want := []diag.Src{
+		{Pos: diag.Pos{File: "compose.yaml", Line: 6, Col: 5}, Path: "services.a.blkio_config"},
+		{Pos: diag.Pos{File: "compose.yaml", Line: 4, Col: 5}, Path: "services.a.logging"},
+		{Pos: diag.Pos{File: "compose.yaml", Line: 8, Col: 5}, Path: "services.a.x-note"},
 	}
 	if got := svc(t, g, "a").Unmodelled; !reflect.DeepEqual(got, want) {
 		t.Errorf("unmodelled = %+v, want %+v", got, want)
@@ -1208,10 +1209,10 @@ func TestJSONForms(t *testing.T) {
 		{Duration(10 * 1e9), `"10s"`},
 		{Duration(90 * 1e9), `"1m30s"`},
 		{Duration(500 * 1e6), `"500ms"`},
-		{Pos{File: "compose.yaml", Line: 3, Col: 5}, `"compose.yaml:3:5"`},
-		{Pos{File: "compose.yaml"}, `"compose.yaml"`},
-		{Src{Pos: Pos{File: "a.yaml", Line: 1, Col: 2}, Path: "services.x"}, `{"pos":"a.yaml:1:2","path":"services.x"}`},
-		{Severity(Warning), `"warning"`},
+		{diag.Pos{File: "compose.yaml", Line: 3, Col: 5}, `"compose.yaml:3:5"`},
+		{diag.Pos{File: "compose.yaml"}, `"compose.yaml"`},
+		{diag.Src{Pos: diag.Pos{File: "a.yaml", Line: 1, Col: 2}, Path: "services.x"}, `{"pos":"a.yaml:1:2","path":"services.x"}`},
+		{diag.Severity(diag.Warning), `"warning"`},
 	}
 	for _, tc := range tests {
 		b, err := json.Marshal(tc.v)

@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/transship/transship/diag"
 )
 
 // Mounts: a service's volumes:, tmpfs:, secrets: and configs: as edges.
 
 // listSrc finds a secrets:/configs: entry: the i-th when it is written in
 // the long syntax (a mapping), else by name in the short syntax.
-func (c *converter) listSrc(base, name string, i int) Src {
+func (c *converter) listSrc(base, name string, i int) diag.Src {
 	item := base + "[" + strconv.Itoa(i) + "]"
 	if c.ix.has(item + ".source") {
 		return c.ix.src(item)
@@ -44,7 +45,7 @@ func (c *converter) mounts(base string, s types.ServiceConfig) []Mount {
 	return out
 }
 
-func (c *converter) volumeMount(v types.ServiceVolumeConfig, src Src) Mount {
+func (c *converter) volumeMount(v types.ServiceVolumeConfig, src diag.Src) Mount {
 	m := Mount{Target: v.Target, ReadOnly: v.ReadOnly, Src: src}
 	switch v.Type {
 	case types.VolumeTypeBind:
@@ -89,7 +90,7 @@ func (c *converter) bindSource(resolved, path string) string {
 }
 
 // tmpfsMount reads the short tmpfs syntax "/path:size=64m,mode=1777".
-func tmpfsMount(t string, src Src) Mount {
+func tmpfsMount(t string, src diag.Src) Mount {
 	target, opts, _ := strings.Cut(t, ":")
 	m := Mount{Kind: MountTmpfs, Target: target, Src: src}
 	for _, o := range strings.Split(opts, ",") {
@@ -131,7 +132,7 @@ func parseBytes(s string) (int64, error) {
 
 // fileMount is a secret or config mount; a relative target is under dir,
 // as compose does.
-func fileMount(kind MountKind, f types.FileReferenceConfig, dir string, src Src) Mount {
+func fileMount(kind MountKind, f types.FileReferenceConfig, dir string, src diag.Src) Mount {
 	target := f.Target
 	if target == "" {
 		target = f.Source

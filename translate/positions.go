@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -23,8 +24,8 @@ import (
 // wrote the sequence, which after merging lists of several files can differ
 // from the merged index.
 type posIndex struct {
-	m       map[string]Pos
-	byValue map[string]Src        // "services.web.networks=front" -> where that entry is written
+	m       map[string]diag.Pos
+	byValue map[string]diag.Src   // "services.web.networks=front" -> where that entry is written
 	raw     map[string]string     // the written value of volumes entries and their source: keys
 	files   []string              // absolute paths, in the order they were indexed
 	docs    map[string]*yaml.Node // parsed roots, for searches when an error names a value
@@ -38,12 +39,12 @@ type posIndex struct {
 }
 
 func newPosIndex() *posIndex {
-	return &posIndex{m: make(map[string]Pos, 1024), byValue: map[string]Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}}
+	return &posIndex{m: make(map[string]diag.Pos, 1024), byValue: map[string]diag.Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}}
 }
 
 // addFile indexes one file. A YAML syntax error comes back as a Diagnostic
 // with the parser's own line and column.
-func (ix *posIndex) addFile(file string, content []byte) *Diagnostic {
+func (ix *posIndex) addFile(file string, content []byte) *diag.Diagnostic {
 	ix.files = append(ix.files, file)
 	ix.bytes += len(content)
 	// A plain file has fewer nodes than bytes; only aliases expand beyond
@@ -132,7 +133,7 @@ func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth i
 			if path != "" {
 				p = path + "." + k.Value
 			}
-			ix.m[p] = Pos{File: file, Line: k.Line, Col: k.Column}
+			ix.m[p] = diag.Pos{File: file, Line: k.Line, Col: k.Column}
 			if k.Value == "source" && v.Kind == yaml.ScalarNode && strings.Contains(path, ".volumes[") {
 				ix.raw[p] = v.Value
 			}
@@ -141,12 +142,12 @@ func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth i
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := path + "[" + strconv.Itoa(i) + "]"
-			pos := Pos{File: file, Line: c.Line, Col: c.Column}
+			pos := diag.Pos{File: file, Line: c.Line, Col: c.Column}
 			ix.m[p] = pos
 			if c.Kind == yaml.ScalarNode {
 				// Also by value, so a list of names (networks, depends_on,
 				// secrets) can be searched after merging reordered it.
-				ix.byValue[path+"="+c.Value] = Src{Pos: pos, Path: p}
+				ix.byValue[path+"="+c.Value] = diag.Src{Pos: pos, Path: p}
 				if strings.HasSuffix(path, ".volumes") {
 					ix.raw[p] = c.Value
 				}
@@ -168,16 +169,16 @@ func (ix *posIndex) walkMerge(file string, v *yaml.Node, path string, depth int)
 
 // lookup returns the position of path, or of its nearest indexed ancestor,
 // or of the first file when nothing matches.
-func (ix *posIndex) lookup(path string) Pos {
+func (ix *posIndex) lookup(path string) diag.Pos {
 	for p := path; p != ""; p = parentPath(p) {
 		if pos, ok := ix.m[p]; ok {
 			return pos
 		}
 	}
 	if len(ix.files) > 0 {
-		return Pos{File: ix.files[0], Line: 1, Col: 1}
+		return diag.Pos{File: ix.files[0], Line: 1, Col: 1}
 	}
-	return Pos{}
+	return diag.Pos{}
 }
 
 // has reports whether path itself was written in some file.
@@ -187,19 +188,19 @@ func (ix *posIndex) has(path string) bool {
 }
 
 // valueSrc finds the list entry of base written as value.
-func (ix *posIndex) valueSrc(base, value string) (Src, bool) {
+func (ix *posIndex) valueSrc(base, value string) (diag.Src, bool) {
 	src, ok := ix.byValue[base+"="+value]
 	src.Pos = ix.rel(src.Pos)
 	return src, ok
 }
 
 // src is the Src of path.
-func (ix *posIndex) src(path string) Src {
-	return Src{Pos: ix.rel(ix.lookup(path)), Path: path}
+func (ix *posIndex) src(path string) diag.Src {
+	return diag.Src{Pos: ix.rel(ix.lookup(path)), Path: path}
 }
 
 // rel applies relTo to a position.
-func (ix *posIndex) rel(p Pos) Pos {
+func (ix *posIndex) rel(p diag.Pos) diag.Pos {
 	if ix.relTo != "" && filepath.IsAbs(p.File) {
 		if r, err := filepath.Rel(ix.relTo, p.File); err == nil {
 			p.File = filepath.ToSlash(r)
@@ -225,9 +226,9 @@ func parentPath(p string) string {
 // error, which is where the parser stopped.
 var yamlMark = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: `)
 
-func yamlErrorDiag(file string, err error) Diagnostic {
+func yamlErrorDiag(file string, err error) diag.Diagnostic {
 	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "yaml: ")
-	pos := Pos{File: file}
+	pos := diag.Pos{File: file}
 	// The YAML library prints scanner marks 1-based but parser marks (the
 	// "while parsing ..." errors) with 0-based lines.
 	parserErr := strings.HasPrefix(msg, "while parsing") || strings.HasPrefix(msg, "did not find expected <")
@@ -262,5 +263,5 @@ func yamlErrorDiag(file string, err error) Diagnostic {
 			msg = rest + " (" + context + ")"
 		}
 	}
-	return Diagnostic{Severity: Error, Code: CodeYAML, Pos: pos, Message: "invalid YAML: " + msg}
+	return diag.Diagnostic{Severity: diag.Error, Code: CodeYAML, Pos: pos, Message: "invalid YAML: " + msg}
 }

@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/transship/transship/diag"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,7 +154,7 @@ func TestLoadErrorPositions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := project(t, tc.files)
 			d := mustFail(t, Options{ProjectDir: dir}, tc.code)
-			wantPos(t, tc.code, d.Pos, Pos{File: filepath.Join(dir, tc.file), Line: tc.line, Col: tc.col})
+			wantPos(t, tc.code, d.Pos, diag.Pos{File: filepath.Join(dir, tc.file), Line: tc.line, Col: tc.col})
 			if d.Path != tc.path {
 				t.Errorf("path = %q, want %q", d.Path, tc.path)
 			}
@@ -179,8 +180,8 @@ func TestLoadObsoleteVersion(t *testing.T) {
 	if len(ws) != 1 {
 		t.Fatalf("want one TR101, got:\n%s", diagText(ds))
 	}
-	wantPos(t, "version", ws[0].Pos, Pos{File: filepath.Join(dir, "compose.yaml"), Line: 2, Col: 1})
-	if ws[0].Path != "version" || ws[0].Severity != Warning {
+	wantPos(t, "version", ws[0].Pos, diag.Pos{File: filepath.Join(dir, "compose.yaml"), Line: 2, Col: 1})
+	if ws[0].Path != "version" || ws[0].Severity != diag.Warning {
 		t.Errorf("TR101 = %+v", ws[0])
 	}
 	if len(findDiags(ds, CodeComposeWarning)) != 0 {
@@ -213,18 +214,18 @@ configs:
 	web := svc(t, g, "web")
 	checks := []struct {
 		what string
-		got  Src
-		want Src
+		got  diag.Src
+		want diag.Src
 	}{
-		{"service", web.Src, Src{Pos: Pos{File: "compose.yaml", Line: 2, Col: 3}, Path: "services.web"}},
-		{"short port", web.Ports[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 5, Col: 9}, Path: "services.web.ports[0]"}},
-		{"long port", web.Ports[1].Src, Src{Pos: Pos{File: "compose.yaml", Line: 6, Col: 9}, Path: "services.web.ports[1]"}},
-		{"expose", web.Expose[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 8, Col: 14}, Path: "services.web.expose[0]"}},
-		{"network ref", web.Networks[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 9, Col: 16}, Path: "services.web.networks[0]"}},
-		{"volume", g.Volumes[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 11, Col: 3}, Path: "volumes.data"}},
-		{"network", g.Networks[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 13, Col: 3}, Path: "networks.front"}},
-		{"secret", g.Secrets[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 15, Col: 3}, Path: "secrets.s"}},
-		{"config", g.Configs[0].Src, Src{Pos: Pos{File: "compose.yaml", Line: 18, Col: 3}, Path: "configs.c"}},
+		{"service", web.Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 2, Col: 3}, Path: "services.web"}},
+		{"short port", web.Ports[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 5, Col: 9}, Path: "services.web.ports[0]"}},
+		{"long port", web.Ports[1].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 6, Col: 9}, Path: "services.web.ports[1]"}},
+		{"expose", web.Expose[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 8, Col: 14}, Path: "services.web.expose[0]"}},
+		{"network ref", web.Networks[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 9, Col: 16}, Path: "services.web.networks[0]"}},
+		{"volume", g.Volumes[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 11, Col: 3}, Path: "volumes.data"}},
+		{"network", g.Networks[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 13, Col: 3}, Path: "networks.front"}},
+		{"secret", g.Secrets[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 15, Col: 3}, Path: "secrets.s"}},
+		{"config", g.Configs[0].Src, diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 18, Col: 3}, Path: "configs.c"}},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -255,7 +256,7 @@ func TestDiagnosticFormat(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := (Diagnostics{d}).WriteJSON(&buf, dir); err != nil {
+	if err := (diag.Diagnostics{d}).WriteJSON(&buf, dir); err != nil {
 		t.Fatal(err)
 	}
 	var out []map[string]any

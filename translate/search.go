@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -14,7 +15,7 @@ import (
 
 // visit calls fn for every mapping key and scalar under every file's root
 // with its key path, in file order, until fn returns true.
-func (ix *posIndex) visit(fn func(path string, n *yaml.Node, isKey bool) bool) (Src, bool) {
+func (ix *posIndex) visit(fn func(path string, n *yaml.Node, isKey bool) bool) (diag.Src, bool) {
 	for _, f := range ix.files {
 		root := ix.docs[f]
 		if root == nil {
@@ -24,12 +25,12 @@ func (ix *posIndex) visit(fn func(path string, n *yaml.Node, isKey bool) bool) (
 			return src, true
 		}
 	}
-	return Src{}, false
+	return diag.Src{}, false
 }
 
-func visitNode(file string, n *yaml.Node, path string, fn func(string, *yaml.Node, bool) bool, depth int) (Src, bool) {
+func visitNode(file string, n *yaml.Node, path string, fn func(string, *yaml.Node, bool) bool, depth int) (diag.Src, bool) {
 	if depth > 64 {
-		return Src{}, false
+		return diag.Src{}, false
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -40,7 +41,7 @@ func visitNode(file string, n *yaml.Node, path string, fn func(string, *yaml.Nod
 				p = path + "." + k.Value
 			}
 			if fn(p, k, true) {
-				return Src{Pos: Pos{File: file, Line: k.Line, Col: k.Column}, Path: p}, true
+				return diag.Src{Pos: diag.Pos{File: file, Line: k.Line, Col: k.Column}, Path: p}, true
 			}
 			if src, ok := visitNode(file, v, p, fn, depth+1); ok {
 				return src, true
@@ -55,14 +56,14 @@ func visitNode(file string, n *yaml.Node, path string, fn func(string, *yaml.Nod
 		}
 	case yaml.ScalarNode:
 		if fn(path, n, false) {
-			return Src{Pos: Pos{File: file, Line: n.Line, Col: n.Column}, Path: path}, true
+			return diag.Src{Pos: diag.Pos{File: file, Line: n.Line, Col: n.Column}, Path: path}, true
 		}
 	}
-	return Src{}, false
+	return diag.Src{}, false
 }
 
 // findVariable finds the first scalar that references $name or ${name...}.
-func (ix *posIndex) findVariable(name string) (Src, bool) {
+func (ix *posIndex) findVariable(name string) (diag.Src, bool) {
 	return ix.visit(func(_ string, n *yaml.Node, isKey bool) bool {
 		return !isKey && referencesVar(n.Value, name)
 	})
@@ -102,7 +103,7 @@ func isVarChar(c byte) bool {
 
 // findUnder finds, below the key path prefix (segments may be "*"), the
 // first scalar or key for which match holds.
-func (ix *posIndex) findUnder(prefix string, match func(string) bool) (Src, bool) {
+func (ix *posIndex) findUnder(prefix string, match func(string) bool) (diag.Src, bool) {
 	return ix.visit(func(path string, n *yaml.Node, isKey bool) bool {
 		if !underPrefix(path, prefix) {
 			return false

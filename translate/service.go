@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/transship/transship/diag"
 )
 
 func (c *converter) service(s types.ServiceConfig) *Service {
@@ -140,7 +141,7 @@ func (c *converter) ports(base string, ps []types.ServicePortConfig) []Port {
 // portSrc finds the entry a port came from by the short forms that write
 // it, so ports merged from several files keep their own file; long-syntax
 // and range entries fall back to the index.
-func (c *converter) portSrc(base string, i int, p types.ServicePortConfig) Src {
+func (c *converter) portSrc(base string, i int, p types.ServicePortConfig) diag.Src {
 	t := strconv.FormatUint(uint64(p.Target), 10)
 	forms := []string{t}
 	if p.Published != "" {
@@ -161,12 +162,12 @@ func (c *converter) portSrc(base string, i int, p types.ServicePortConfig) Src {
 
 // itemSrc is the source of the i-th entry of a list, or of the list when
 // merging or expansion made the index unknown to the files.
-func (c *converter) itemSrc(base string, i int) Src {
+func (c *converter) itemSrc(base string, i int) diag.Src {
 	p := base + "[" + strconv.Itoa(i) + "]"
 	if c.ix.has(p) {
 		return c.ix.src(p)
 	}
-	return Src{Pos: c.ix.rel(c.ix.lookup(base)), Path: p}
+	return diag.Src{Pos: c.ix.rel(c.ix.lookup(base)), Path: p}
 }
 
 func (c *converter) expose(base string, ex types.StringOrNumberList) []Port {
@@ -183,7 +184,7 @@ func (c *converter) expose(base string, ex types.StringOrNumberList) []Port {
 		from, err1 := strconv.ParseUint(lo, 10, 16)
 		to, err2 := strconv.ParseUint(hi, 10, 16)
 		if err1 != nil || err2 != nil || to < from {
-			c.diags = append(c.diags, Errorf(CodeValue, c.itemSrc(base, i), "invalid port %q", e))
+			c.diags = append(c.diags, diag.Errorf(CodeValue, c.itemSrc(base, i), "invalid port %q", e))
 			continue
 		}
 		for n := from; n <= to; n++ {
@@ -207,7 +208,7 @@ func (c *converter) netRefs(base string, nets map[string]*types.ServiceNetworkCo
 
 // refSrc finds an entry of a list-or-map of names (networks, depends_on):
 // "base.name" in map form, "base=name" in list form (see posIndex.walk).
-func (c *converter) refSrc(base, name string) Src {
+func (c *converter) refSrc(base, name string) diag.Src {
 	if p := base + "." + name; c.ix.has(p) {
 		return c.ix.src(p)
 	}

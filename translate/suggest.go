@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/schema"
+	"github.com/transship/transship/diag"
 )
 
 // A misspelt key gets a "did you mean" from the keys the compose JSON
@@ -147,38 +148,10 @@ func objectKeys(node map[string]any) []string {
 }
 
 // closest picks the candidate at the smallest edit distance, if that is
-// small for the key's length.
+// at most 2 and small for the key's length.
 func closest(key string, candidates []string) string {
-	best, bestD := "", len(key)/3+1
-	for _, c := range candidates {
-		if d := EditDistance(key, c); d < bestD || d == bestD && best == "" && d <= 2 {
-			best, bestD = c, d
-		}
+	if i := diag.Nearest(key, candidates, min(2, len(key)/3+1)+1); i >= 0 {
+		return candidates[i]
 	}
-	if bestD > 2 {
-		return ""
-	}
-	return best
-}
-
-// EditDistance is the Levenshtein distance of a and b, for the
-// "did you mean" hints of translate and of site profiles.
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

@@ -22,14 +22,3 @@ func TestSuggestKey(t *testing.T) {
 		}
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"volume", "volumes", 1}, {"publshed", "published", 1}} {
-		if got := EditDistance(c.a, c.b); got != c.d {
-			t.Errorf("EditDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
-		}
-	}
-}

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"context"
+	"github.com/transship/transship/diag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ func TestUnmodelledTopLevel(t *testing.T) {
 	if g == nil {
 		t.Fatalf("load failed: %v", ds)
 	}
-	want := Src{Pos: Pos{File: "compose.yaml", Line: 5, Col: 3}, Path: "jobs.backup"}
+	want := diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 5, Col: 3}, Path: "jobs.backup"}
 	if len(g.Unmodelled) != 1 || g.Unmodelled[0] != want {
 		t.Fatalf("Unmodelled = %+v, want [%+v]", g.Unmodelled, want)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	batchtarget "github.com/transship/transship/targets/batch"
 	"github.com/transship/transship/targets/site"
@@ -71,7 +72,7 @@ func (b *batchFlags) check(fs *pflag.FlagSet, target, alias string) string {
 
 // emitBatch gathers what the pure target needs from the edges: the site
 // profile and where the project is relative to the output.
-func (f *convertFlags) emitBatch(e *env, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+func (f *convertFlags) emitBatch(e *env, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
 	prof, ds := f.kube.loadSite(e)
 	if prof == nil || ds.HasErrors() {
 		return nil, ds
@@ -99,7 +100,7 @@ func (f *convertFlags) emitBatch(e *env, g *translate.Graph) ([]targets.File, tr
 	}
 	dir, err := projectDirFrom(e.cwd, f.out, g.Dir)
 	if err != "" {
-		return nil, append(ds, translate.Diagnostic{Severity: translate.Error, Code: "CLI002", Message: err})
+		return nil, append(ds, diag.Diagnostic{Severity: diag.Error, Code: "CLI002", Message: err})
 	}
 	o.ProjectDir = dir
 	files, tds := batchtarget.Emit(g, o)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	cloudtarget "github.com/transship/transship/targets/cloudinit"
 	"github.com/transship/transship/targets/site"
@@ -89,7 +90,7 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 // emitCloudInit reads what the pure target needs at the edge: the
 // project's files (env files, secrets, configs, bind-mounted files) and
 // the SSH keys.
-func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
 	prof, ds := f.kube.loadSite(e)
 	if prof == nil || ds.HasErrors() {
 		return nil, ds
@@ -98,7 +99,7 @@ func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File
 	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages}
 	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)
 	if len(c.sshKeys) > 0 && c.user == "" {
-		return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI004", Message: "--ssh-key needs --user, or a site profile naming a user"}}
+		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI004", Message: "--ssh-key needs --user, or a site profile naming a user"}}
 	}
 	if c.user != "" {
 		u := cloudtarget.User{Name: c.user, Sudo: c.sudo, SSHKeys: c.siteKeys}
@@ -109,7 +110,7 @@ func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File
 			}
 			data, err := os.ReadFile(p)
 			if err != nil {
-				return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI004", Message: "--ssh-key: " + err.Error()}}
+				return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI004", Message: "--ssh-key: " + err.Error()}}
 			}
 			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/cmd/output"
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	graphtarget "github.com/transship/transship/targets/graph"
 	"github.com/transship/transship/translate"
@@ -45,7 +46,7 @@ func canonicalTarget(name string) (string, bool) {
 
 // emit is the one switch over targets: each target is a pure function of
 // the Graph and its options.
-func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
 	switch target {
 	case "kubernetes":
 		return f.emitKubernetes(e, fs, g)
@@ -56,7 +57,7 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
 	default: // canonicalTarget guards every call; this is a bug in the CLI
-		return nil, translate.Diagnostics{{Severity: translate.Error, Code: "CLI001", Message: "internal: target " + target + " has no emitter"}}
+		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI001", Message: "internal: target " + target + " has no emitter"}}
 	}
 }
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	batchtarget "github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/translate"
 )
 
 // runExplain prints what a target makes of each compose feature: the
@@ -86,7 +86,7 @@ func printFeatures(w io.Writer, fs []batchtarget.Feature, indent string) {
 	}
 }
 
-func diagLine(d translate.Diagnostic) string {
+func diagLine(d diag.Diagnostic) string {
 	pos, _ := d.Pos.MarshalText()
 	return fmt.Sprintf("%s: %s[%s]: %s: %s", pos, d.Severity, d.Code, d.Path, d.Message)
 }

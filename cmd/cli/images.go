@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 	"github.com/transship/transship/translate/images"
 )
@@ -59,33 +60,33 @@ func (f *imageFlags) mirrorMap(site map[string]string) (map[string]string, strin
 // enrichImages gives the Graph the registry's facts about its images: from
 // the registry with --resolve-images (writing the lock), else from the
 // lock if there is one. Then it rewrites references for mirrors and --pin.
-func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[string]string) translate.Diagnostics {
+func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[string]string) diag.Diagnostics {
 	mirrors, msg := f.images.mirrorMap(siteMirrors)
 	if msg != "" {
-		return translate.Diagnostics{{Severity: translate.Error, Code: "CLI003", Message: msg}}
+		return diag.Diagnostics{{Severity: diag.Error, Code: "CLI003", Message: msg}}
 	}
 	o := images.Options{Platform: f.images.platform, Mirrors: mirrors, Progress: e.stderr}
 	refs := imageRefs(g)
 	lockPath := filepath.Join(g.Dir, LockFile)
-	lockSrc := translate.Src{Pos: translate.Pos{File: LockFile}}
+	lockSrc := diag.Src{Pos: diag.Pos{File: LockFile}}
 	var lock *images.Lock
-	var ds translate.Diagnostics
+	var ds diag.Diagnostics
 	if f.images.resolve {
 		infos, problems := images.Resolve(context.Background(), refs, o)
 		for _, p := range problems {
-			ds = append(ds, translate.Warnf(codeUnresolved, imageSrc(g, p.Ref), "image %s could not be looked up: %s", p.Ref, p.Err))
+			ds = append(ds, diag.Warnf(codeUnresolved, imageSrc(g, p.Ref), "image %s could not be looked up: %s", p.Ref, p.Err))
 		}
 		lock = images.NewLock(infos, o)
 		if !f.check {
 			if err := writeFileAtomic(lockPath, lock.Marshal()); err != nil {
-				return append(ds, translate.Errorf(codeLockRead, lockSrc, "writing %s: %v", LockFile, err))
+				return append(ds, diag.Errorf(codeLockRead, lockSrc, "writing %s: %v", LockFile, err))
 			}
 		}
 	} else {
 		data, err := os.ReadFile(lockPath)
 		if os.IsNotExist(err) {
 			if f.images.pin {
-				return translate.Diagnostics{translate.Errorf(codeLockRead, lockSrc, "--pin needs %s beside the compose file, or --resolve-images", LockFile)}
+				return diag.Diagnostics{diag.Errorf(codeLockRead, lockSrc, "--pin needs %s beside the compose file, or --resolve-images", LockFile)}
 			}
 			translate.ApplyImages(g, nil, mirrors, false)
 			return nil
@@ -94,14 +95,14 @@ func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[
 			lock, err = images.ParseLock(data)
 		}
 		if err != nil {
-			return translate.Diagnostics{translate.Errorf(codeLockRead, lockSrc, "%v", err)}
+			return diag.Diagnostics{diag.Errorf(codeLockRead, lockSrc, "%v", err)}
 		}
 		if reasons := lock.Stale(refs, o); len(reasons) > 0 {
-			code, sev := codeLockOld, translate.Warning
+			code, sev := codeLockOld, diag.Warning
 			if f.check {
-				code, sev = codeLockStale, translate.Error
+				code, sev = codeLockStale, diag.Error
 			}
-			ds = append(ds, translate.Diagnostic{Severity: sev, Code: code, Pos: lockSrc.Pos,
+			ds = append(ds, diag.Diagnostic{Severity: sev, Code: code, Pos: lockSrc.Pos,
 				Message: fmt.Sprintf("%s is stale (%s): run with --resolve-images to update it", LockFile, strings.Join(reasons, "; "))})
 		}
 	}
@@ -122,13 +123,13 @@ func imageRefs(g *translate.Graph) []string {
 }
 
 // imageSrc is where the first service using ref names it.
-func imageSrc(g *translate.Graph, ref string) translate.Src {
+func imageSrc(g *translate.Graph, ref string) diag.Src {
 	for _, s := range g.Services {
 		if s.Image == ref {
-			return translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}
+			return diag.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".image"}
 		}
 	}
-	return translate.Src{}
+	return diag.Src{}
 }
 
 // writeFileAtomic writes data to path through a temporary file beside it.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	k8starget "github.com/transship/transship/targets/kubernetes"
 	"github.com/transship/transship/targets/site"
@@ -52,7 +53,7 @@ func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
 
 // loadSite reads the site profile once; a file path is relative to the
 // working directory.
-func (k *kubeFlags) loadSite(e *env) (*site.Profile, translate.Diagnostics) {
+func (k *kubeFlags) loadSite(e *env) (*site.Profile, diag.Diagnostics) {
 	if k.loaded != nil {
 		return k.loaded, nil
 	}
@@ -71,7 +72,7 @@ func (k *kubeFlags) loadSite(e *env) (*site.Profile, translate.Diagnostics) {
 // emitKubernetes gathers what the pure target needs from the edges (the
 // site profile, the project files it may embed, secret values when asked)
 // and runs it.
-func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph) ([]targets.File, translate.Diagnostics) {
+func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
 	prof, ds := f.kube.loadSite(e)
 	if prof == nil || ds.HasErrors() {
 		return nil, ds

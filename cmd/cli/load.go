@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -39,18 +40,18 @@ func (l *loadFlags) parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) 
 
 // load reads the project and prints its diagnostics. It returns nil when
 // the run must stop with exitError.
-func (l *loadFlags) load(e *env) (*translate.Graph, translate.Diagnostics) {
+func (l *loadFlags) load(e *env) (*translate.Graph, diag.Diagnostics) {
 	l.opts.Env = e.environ
 	return translate.Load(context.Background(), l.opts)
 }
 
 // report prints diagnostics on stderr and tells whether they stop the run
 // (an error, or any warning under --strict).
-func (l *loadFlags) report(e *env, ds translate.Diagnostics) (stop bool) {
+func (l *loadFlags) report(e *env, ds diag.Diagnostics) (stop bool) {
 	if l.strict {
 		for i := range ds {
-			if ds[i].Severity == translate.Warning {
-				ds[i].Severity = translate.Error
+			if ds[i].Severity == diag.Warning {
+				ds[i].Severity = diag.Error
 			}
 		}
 	}

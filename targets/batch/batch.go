@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
@@ -39,7 +40,7 @@ const (
 )
 
 // Emit renders g as a batch job. It is a pure function of its arguments.
-func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics) {
+func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 	if o.ProjectDir == "" {
 		o.ProjectDir = "."
 	}
@@ -51,7 +52,7 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 	}
 	if !slices.Contains([]string{"slurm", "htcondor", "dirac", "none"}, o.Site.Scheduler) ||
 		!slices.Contains([]string{"auto", "apptainer", "singularity", "udocker"}, o.Site.Runtime) {
-		return nil, translate.Diagnostics{translate.Errorf(CodeOptions, translate.Src{}, "unknown scheduler %q or runtime %q", o.Site.Scheduler, o.Site.Runtime)}
+		return nil, diag.Diagnostics{diag.Errorf(CodeOptions, diag.Src{}, "unknown scheduler %q or runtime %q", o.Site.Scheduler, o.Site.Runtime)}
 	}
 	p := plan(g, o)
 	if p.diags.HasErrors() {

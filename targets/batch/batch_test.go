@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/batch"
 	"github.com/transship/transship/targets/site"
@@ -16,7 +17,7 @@ import (
 
 var slurmSite = site.Batch{Scheduler: "slurm", Runtime: "auto", Walltime: "02:00:00", MinCPUs: 1, MinMemory: "1g", CVMFSUnpacked: "/cvmfs/unpacked.cern.ch"}
 
-func emit(t *testing.T, sb site.Batch, svcs ...*translate.Service) (map[string]string, translate.Diagnostics) {
+func emit(t *testing.T, sb site.Batch, svcs ...*translate.Service) (map[string]string, diag.Diagnostics) {
 	t.Helper()
 	g := &translate.Graph{Name: "p", Files: []string{"compose.yaml"}, Services: svcs}
 	files, ds := batch.Emit(g, batch.Options{Site: sb, ProjectDir: "../p"})
@@ -79,7 +80,7 @@ func TestCommandComposition(t *testing.T) {
 	}
 }
 
-func codes(ds translate.Diagnostics) string {
+func codes(ds diag.Diagnostics) string {
 	var c []string
 	for _, d := range ds {
 		c = append(c, d.Severity.String()+":"+d.Code)
@@ -196,7 +197,7 @@ func FuzzEmit(f *testing.F) {
 		files, ds := batch.Emit(g, batch.Options{Site: slurmSite})
 		if ds.HasErrors() {
 			for _, d := range ds {
-				if d.Severity == translate.Error && !strings.HasPrefix(d.Code, "BAT0") {
+				if d.Severity == diag.Error && !strings.HasPrefix(d.Code, "BAT0") {
 					t.Fatalf("unexpected error %v", d)
 				}
 			}

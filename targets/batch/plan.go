@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -18,7 +19,7 @@ type project struct {
 	images   []image           // each pulled once
 	names    []string          // every name the hosts file maps to 127.0.0.1
 	ports    map[string]string // "tcp/80" -> the service listening on it
-	diags    translate.Diagnostics
+	diags    diag.Diagnostics
 }
 
 // service is one service's part of run.sh.
@@ -31,7 +32,7 @@ type service struct {
 func plan(g *translate.Graph, o Options) *project {
 	p := &project{g: g, o: o, byName: map[string]*service{}}
 	if len(g.Services) == 0 {
-		p.errorf(CodeNoServices, translate.Src{Pos: translate.Pos{File: firstFile(g)}, Path: "services"}, "the project has no service to run (are they all behind profiles? --profile selects them)")
+		p.errorf(CodeNoServices, diag.Src{Pos: diag.Pos{File: firstFile(g)}, Path: "services"}, "the project has no service to run (are they all behind profiles? --profile selects them)")
 		return p
 	}
 	for _, s := range g.Services {
@@ -183,12 +184,12 @@ func (p *project) projectWarnings() {
 	}
 }
 
-func (p *project) warn(code string, src translate.Src, format string, args ...any) {
-	p.diags = append(p.diags, translate.Warnf(code, src, format, args...))
+func (p *project) warn(code string, src diag.Src, format string, args ...any) {
+	p.diags = append(p.diags, diag.Warnf(code, src, format, args...))
 }
 
-func (p *project) errorf(code string, src translate.Src, format string, args ...any) {
-	p.diags = append(p.diags, translate.Errorf(code, src, format, args...))
+func (p *project) errorf(code string, src diag.Src, format string, args ...any) {
+	p.diags = append(p.diags, diag.Errorf(code, src, format, args...))
 }
 
 func firstFile(g *translate.Graph) string {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/transship/transship/translate"
+	"github.com/transship/transship/diag"
 )
 
 // readme is README.txt: how to run this job, for whoever runs it.
@@ -50,7 +50,7 @@ left behind: temporary files, tmpfs directories and secrets go.
 `)
 	var lost []string
 	for _, d := range p.diags {
-		if d.Severity == translate.Warning {
+		if d.Severity == diag.Warning {
 			pos, _ := d.Pos.MarshalText()
 			lost = append(lost, fmt.Sprintf("  %s: %s: %s: %s", pos, d.Code, d.Path, oneLine(d.Message)))
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/transship/transship/translate"
+	"github.com/transship/transship/diag"
 )
 
 //go:embed lib.sh
@@ -47,7 +47,7 @@ func (p *project) script() string {
 func (p *project) lostHeader(b *strings.Builder) {
 	warned := false
 	for _, d := range p.diags {
-		if d.Severity != translate.Warning {
+		if d.Severity != diag.Warning {
 			continue
 		}
 		if !warned {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 	"github.com/transship/transship/translate/images"
 )
@@ -32,7 +33,7 @@ func (w *specWriter) comment(format string, args ...any) {
 }
 
 // warn reports a warning and repeats it as a comment where it applies.
-func (w *specWriter) warn(code string, src translate.Src, format string, args ...any) {
+func (w *specWriter) warn(code string, src diag.Src, format string, args ...any) {
 	w.p.warn(code, src, format, args...)
 	w.comment("%s: %s", code, fmt.Sprintf(format, args...))
 }
@@ -80,7 +81,7 @@ func (w *specWriter) image() bool {
 // --entrypoint do with arguments.
 func (w *specWriter) command() {
 	s := w.s
-	src := translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".command"}
+	src := diag.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".command"}
 	w.checkNUL(src, "command", s.Command...)
 	w.checkNUL(src, "entrypoint", s.Entrypoint...)
 	if info := w.p.g.ImageInfo(s.Image); info != nil {
@@ -106,12 +107,12 @@ func (w *specWriter) command() {
 		w.call("workdir", s.WorkingDir)
 		return
 	}
-	w.warn(CodeAssumed, translate.Src{Pos: s.Src.Pos, Path: "services." + s.Name}, "the image's working directory is not known (Apptainer ignores WORKDIR): service %s starts in /; set working_dir if the image needs another", s.Name)
+	w.warn(CodeAssumed, diag.Src{Pos: s.Src.Pos, Path: "services." + s.Name}, "the image's working directory is not known (Apptainer ignores WORKDIR): service %s starts in /; set working_dir if the image needs another", s.Name)
 }
 
 // exactCommand composes the command from the image's config, as docker
 // does, so the job runs exactly it with `exec` and needs no assumption.
-func (w *specWriter) exactCommand(src translate.Src, info *images.Info) {
+func (w *specWriter) exactCommand(src diag.Src, info *images.Info) {
 	s := w.s
 	ep, cmd := s.Entrypoint, s.Command
 	if ep == nil {
@@ -146,7 +147,7 @@ func (w *specWriter) environment() {
 		if e.Value == nil {
 			continue // compose passes no variable for an unset name
 		}
-		src := translate.Src{Pos: w.s.Src.Pos, Path: "services." + w.s.Name + ".environment." + e.Name}
+		src := diag.Src{Pos: w.s.Src.Pos, Path: "services." + w.s.Name + ".environment." + e.Name}
 		if w.checkNUL(src, "environment variable", e.Name, *e.Value) {
 			w.call("setenv", e.Name, *e.Value)
 		}
@@ -154,7 +155,7 @@ func (w *specWriter) environment() {
 }
 
 // checkNUL reports values no process can receive; true when all are fine.
-func (w *specWriter) checkNUL(src translate.Src, what string, vals ...string) bool {
+func (w *specWriter) checkNUL(src diag.Src, what string, vals ...string) bool {
 	for _, v := range vals {
 		if strings.IndexByte(v, 0) >= 0 {
 			w.p.errorf(CodeNUL, src, "%s holds a NUL byte, which no program can receive as an argument or environment value", what)
@@ -180,8 +181,8 @@ func (w *specWriter) user() {
 }
 
 // src is the position of the service with a key path below it.
-func (w *specWriter) src(key string) translate.Src {
-	return translate.Src{Pos: w.s.Src.Pos, Path: "services." + w.s.Name + "." + key}
+func (w *specWriter) src(key string) diag.Src {
+	return diag.Src{Pos: w.s.Src.Pos, Path: "services." + w.s.Name + "." + key}
 }
 
 // ms is a duration in milliseconds, as lib.sh counts time.

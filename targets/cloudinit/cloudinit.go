@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
@@ -84,9 +85,9 @@ func FileNames(g *translate.Graph) []string {
 }
 
 // needed maps each file FileNames lists to where the project uses it.
-func needed(g *translate.Graph) map[string]translate.Src {
-	out := map[string]translate.Src{}
-	add := func(name string, src translate.Src) {
+func needed(g *translate.Graph) map[string]diag.Src {
+	out := map[string]diag.Src{}
+	add := func(name string, src diag.Src) {
 		if _, ok := out[name]; !ok {
 			out[name] = src
 		}
@@ -127,7 +128,7 @@ type plan struct {
 	volumeDirs   []string // directories of named volumes on the data volume
 	dataMount    string
 	files        []wfile // write_files, in order
-	diags        translate.Diagnostics
+	diags        diag.Diagnostics
 }
 
 // wfile is one write_files entry.
@@ -140,9 +141,9 @@ type wfile struct {
 
 // Emit renders g as cloud-init user-data. It is a pure function of its
 // arguments.
-func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics) {
+func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 	p := &plan{name: g.Name, dir: "/opt/" + g.Name, composeFiles: []string{"compose.yaml"}}
-	top := translate.Src{}
+	top := diag.Src{}
 	if len(g.Files) > 0 {
 		top.Pos.File = g.Files[0]
 	}
@@ -159,19 +160,19 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 		}
 		o.DataVolume = &dv
 		if !path.IsAbs(dv.Device) || !path.IsAbs(dv.MountPoint) || path.Clean(dv.MountPoint) == "/" {
-			p.diags = append(p.diags, translate.Errorf(CodeOptions, top, "the data volume's device %q and mount point %q must be absolute paths, not /", dv.Device, dv.MountPoint))
+			p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "the data volume's device %q and mount point %q must be absolute paths, not /", dv.Device, dv.MountPoint))
 		}
 		p.dataMount = path.Clean(dv.MountPoint)
 	}
 	if !projectName.MatchString(g.Name) {
-		p.diags = append(p.diags, translate.Errorf(CodeOptions, top, "project name %q is not a compose project name", g.Name))
+		p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "project name %q is not a compose project name", g.Name))
 	}
 	if !slices.Contains([]string{"embed", "prompt", "file"}, o.Secrets) {
-		p.diags = append(p.diags, translate.Errorf(CodeOptions, top, "secrets mode %q is not embed, prompt or file", o.Secrets))
+		p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "secrets mode %q is not embed, prompt or file", o.Secrets))
 	}
 	for _, u := range o.Users {
 		if !userName.MatchString(u.Name) || u.Name == "default" {
-			p.diags = append(p.diags, translate.Errorf(CodeOptions, top, "%q is not a valid user name", u.Name))
+			p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "%q is not a valid user name", u.Name))
 		}
 	}
 	p.checkServices(g)
@@ -192,9 +193,7 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 		data = p.render(o)
 	}
 	if len(data) > MaxUserData {
-		p.diags = append(p.diags, translate.Errorf(CodeTooBig, top,
-			"the user-data is %d bytes, %d more than OpenStack accepts (%d), even compressed; largest files: %s",
-			len(data), len(data)-MaxUserData, MaxUserData, p.largest(3)))
+		p.diags = append(p.diags, diag.Errorf(CodeTooBig, top, "the user-data is %d bytes, %d more than OpenStack accepts (%d), even compressed; largest files: %s", len(data), len(data)-MaxUserData, MaxUserData, p.largest(3)))
 		p.diags.Sort()
 		return nil, p.diags
 	}
@@ -206,9 +205,9 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 func (p *plan) checkServices(g *translate.Graph) {
 	for _, s := range g.Services {
 		if s.Build != nil && s.Image == "" {
-			p.diags = append(p.diags, translate.Errorf(CodeBuildOnly, s.Src, "service %s cannot be built on the VM: give it an image: to pull", s.Name))
+			p.diags = append(p.diags, diag.Errorf(CodeBuildOnly, s.Src, "service %s cannot be built on the VM: give it an image: to pull", s.Name))
 		} else if s.Build != nil {
-			p.diags = append(p.diags, translate.Warnf(CodeBuild, s.Src, "service %s: build: is ignored, the image %s is pulled", s.Name, s.Image))
+			p.diags = append(p.diags, diag.Warnf(CodeBuild, s.Src, "service %s: build: is ignored, the image %s is pulled", s.Name, s.Image))
 		}
 		for _, m := range s.Mounts {
 			if m.Kind != translate.MountBind {
@@ -216,15 +215,15 @@ func (p *plan) checkServices(g *translate.Graph) {
 			}
 			switch {
 			case !inProject(m.Source):
-				p.diags = append(p.diags, translate.Warnf(CodeNotShipped, m.Src, "%s is not in the project and not shipped: the VM's own %s is mounted", m.Source, m.Source))
+				p.diags = append(p.diags, diag.Warnf(CodeNotShipped, m.Src, "%s is not in the project and not shipped: the VM's own %s is mounted", m.Source, m.Source))
 			case m.SourceKind != "file":
-				p.diags = append(p.diags, translate.Warnf(CodeNotShipped, m.Src, "directory %s is not shipped: it starts empty on the VM", m.Source))
+				p.diags = append(p.diags, diag.Warnf(CodeNotShipped, m.Src, "directory %s is not shipped: it starts empty on the VM", m.Source))
 			}
 		}
 	}
 	for _, s := range g.Secrets {
 		if s.EnvVar != "" {
-			p.diags = append(p.diags, translate.Warnf(CodeSecretEnv, s.Src, "secret %s comes from variable %s, which the VM does not have", s.Name, s.EnvVar))
+			p.diags = append(p.diags, diag.Warnf(CodeSecretEnv, s.Src, "secret %s comes from variable %s, which the VM does not have", s.Name, s.EnvVar))
 		}
 	}
 }
@@ -258,7 +257,7 @@ func (p *plan) addFiles(g *translate.Graph, o Options) {
 	}
 	for name, src := range srcs {
 		if _, ok := o.Files[name]; !ok {
-			p.diags = append(p.diags, translate.Warnf(CodeNotShipped, src, "%s is not shipped: it was not read", name))
+			p.diags = append(p.diags, diag.Warnf(CodeNotShipped, src, "%s is not shipped: it was not read", name))
 		}
 	}
 	sort.Strings(names)
@@ -266,14 +265,14 @@ func (p *plan) addFiles(g *translate.Graph, o Options) {
 		fd, src := o.Files[name], srcs[name]
 		switch {
 		case !inProject(name):
-			p.diags = append(p.diags, translate.Warnf(CodeNotShipped, src, "%s is not shipped: it is outside the project directory", name))
+			p.diags = append(p.diags, diag.Warnf(CodeNotShipped, src, "%s is not shipped: it is outside the project directory", name))
 		case fd.Problem != "":
-			p.diags = append(p.diags, translate.Warnf(CodeNotShipped, src, "%s is not shipped: %s", name, fd.Problem))
+			p.diags = append(p.diags, diag.Warnf(CodeNotShipped, src, "%s is not shipped: %s", name, fd.Problem))
 		case secret[name] && o.Secrets != "embed":
 			p.waitFor = append(p.waitFor, path.Clean(name))
 		default:
 			if secret[name] {
-				p.diags = append(p.diags, translate.Warnf(CodeSecretEmbedded, src, "secret file %s is written into the user-data, readable through the metadata service by anyone on the VM (use secrets mode prompt to copy it instead)", name))
+				p.diags = append(p.diags, diag.Warnf(CodeSecretEmbedded, src, "secret file %s is written into the user-data, readable through the metadata service by anyone on the VM (use secrets mode prompt to copy it instead)", name))
 			}
 			perm := "0644"
 			if private[name] || path.Base(name) == ".env" {

@@ -14,6 +14,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -38,7 +39,7 @@ func load(t *testing.T, files map[string]string) (*translate.Graph, Options) {
 	return g, Options{Compose: g.Compose, Files: translate.ReadProjectFiles(g, FileNames(g), translate.MaxEmbeddedFile)}
 }
 
-func emit(t *testing.T, g *translate.Graph, o Options) ([]byte, translate.Diagnostics) {
+func emit(t *testing.T, g *translate.Graph, o Options) ([]byte, diag.Diagnostics) {
 	t.Helper()
 	fs, ds := Emit(g, o)
 	if ds.HasErrors() {
@@ -50,7 +51,7 @@ func emit(t *testing.T, g *translate.Graph, o Options) ([]byte, translate.Diagno
 	return fs[0].Data, ds
 }
 
-func codes(ds translate.Diagnostics) string {
+func codes(ds diag.Diagnostics) string {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString(d.Code + " " + d.Path + ": " + d.Message + "\n")

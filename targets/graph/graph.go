@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
@@ -19,14 +20,14 @@ const FileName = "graph.json"
 
 // Emit renders g as JSON. The Graph is sorted and holds no host paths, so
 // the bytes depend only on the input.
-func Emit(g *translate.Graph, _ Options) ([]targets.File, translate.Diagnostics) {
+func Emit(g *translate.Graph, _ Options) ([]targets.File, diag.Diagnostics) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(g); err != nil {
 		// Graph holds only plain data; failing here is a bug in translate.
-		return nil, translate.Diagnostics{{Severity: translate.Error, Code: "GR001", Message: "cannot encode graph: " + err.Error()}}
+		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "GR001", Message: "cannot encode graph: " + err.Error()}}
 	}
 	return []targets.File{{Path: FileName, Data: buf.Bytes()}}, nil
 }

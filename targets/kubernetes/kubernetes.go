@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
@@ -66,7 +67,7 @@ type emitter struct {
 	g     *translate.Graph
 	o     Options
 	ns    string
-	diags translate.Diagnostics
+	diags diag.Diagnostics
 	objs  []object
 
 	svc       map[string]*svcInfo // by compose service name
@@ -80,7 +81,7 @@ type emitter struct {
 }
 
 // Emit renders g. It is a pure function of its arguments.
-func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics) {
+func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 	if o.WaitImage == "" {
 		o.WaitImage = DefaultWaitImage
 	}
@@ -107,13 +108,13 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, translate.Diagnostics)
 	e.namespace()
 	files, err := e.files()
 	if err != nil {
-		e.diags = append(e.diags, translate.Diagnostic{Severity: translate.Error, Code: "K8S000", Message: "internal: " + err.Error()})
+		e.diags = append(e.diags, diag.Diagnostic{Severity: diag.Error, Code: "K8S000", Message: "internal: " + err.Error()})
 	}
 	return files, e.diags
 }
 
-func (e *emitter) warn(code string, src translate.Src, format string, args ...any) {
-	e.diags = append(e.diags, translate.Warnf(code, src, format, args...))
+func (e *emitter) warn(code string, src diag.Src, format string, args ...any) {
+	e.diags = append(e.diags, diag.Warnf(code, src, format, args...))
 }
 
 func (e *emitter) add(kind, name string, v any) { e.objs = append(e.objs, object{kind, name, v}) }

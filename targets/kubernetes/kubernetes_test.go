@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets/site"
-	"github.com/transship/transship/translate"
 )
 
 // convert loads a compose file written to a temporary project and emits
 // it with the given site profile.
-func convert(t *testing.T, compose, profile string, o Options) (map[string]string, translate.Diagnostics) {
+func convert(t *testing.T, compose, profile string, o Options) (map[string]string, diag.Diagnostics) {
 	t.Helper()
 	g := loadGraph(t, compose)
 	prof, pds := site.Load(profile, nil)
@@ -42,7 +42,7 @@ func mustContain(t *testing.T, files map[string]string, file string, wants ...st
 
 func keys(m map[string]string) []string { return sortedKeys(m) }
 
-func hasCode(ds translate.Diagnostics, code string) bool {
+func hasCode(ds diag.Diagnostics, code string) bool {
 	for _, d := range ds {
 		if d.Code == code {
 			return true

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
@@ -161,7 +162,7 @@ func kindOf(f targets.File) string {
 	return ""
 }
 
-func hasCodeAt(ds translate.Diagnostics, code, path string) bool {
+func hasCodeAt(ds diag.Diagnostics, code, path string) bool {
 	for _, d := range ds {
 		if d.Code == code && d.Path == path {
 			return true

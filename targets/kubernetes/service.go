@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -24,7 +25,7 @@ type port struct {
 	proto     corev1.Protocol
 	published string
 	app       string
-	src       translate.Src
+	src       diag.Src
 }
 
 // servicePorts collects ports and expose entries, one per container port
@@ -311,7 +312,7 @@ const legacyClass = "kubernetes.io/ingress.class"
 
 // tls adds the TLS section. Its secret is the one named, else
 // <name>-tls, which cert-manager fills when the site names an issuer.
-func (e *emitter) tls(si *svcInfo, ing *networkingv1.Ingress, hosts []string, src translate.Src) {
+func (e *emitter) tls(si *svcInfo, ing *networkingv1.Ingress, hosts []string, src diag.Src) {
 	x := si.s.Ext.Expose
 	secret := x.TLSSecret
 	if secret == "" {

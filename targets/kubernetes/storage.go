@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -38,7 +39,7 @@ type claim struct {
 	nfs      bool // bound to a static NFS PersistentVolume
 	external bool
 	template bool // a StatefulSet's volumeClaimTemplate
-	src      translate.Src
+	src      diag.Src
 }
 
 // sharedStorage: the site offers storage that several pods can mount.

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -34,8 +35,8 @@ type svcInfo struct {
 	serviceType corev1.ServiceType
 }
 
-func sub(src translate.Src, key string) translate.Src {
-	return translate.Src{Pos: src.Pos, Path: src.Path + "." + key}
+func sub(src diag.Src, key string) diag.Src {
+	return diag.Src{Pos: src.Pos, Path: src.Path + "." + key}
 }
 
 // plan decides, before anything is rendered, what every service becomes:
@@ -50,8 +51,7 @@ func (e *emitter) plan() bool {
 	for _, s := range e.g.Services {
 		name := dnsName(s.Name, maxName)
 		if prev, dup := owners[name]; dup {
-			e.diags = append(e.diags, translate.Errorf(CodeNameCollision, s.Src,
-				"services %s and %s both become the Kubernetes name %q; rename one", prev, s.Name, name))
+			e.diags = append(e.diags, diag.Errorf(CodeNameCollision, s.Src, "services %s and %s both become the Kubernetes name %q; rename one", prev, s.Name, name))
 			ok = false
 			continue
 		}

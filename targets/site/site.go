@@ -32,7 +32,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 
-	"github.com/transship/transship/translate"
+	"github.com/transship/transship/diag"
 )
 
 // Diagnostic codes. A code never changes meaning; new problems get new
@@ -179,7 +179,7 @@ func builtinNames() []string {
 // ref is a built-in name or a file path, read with read (os.ReadFile in
 // the CLI). A built-in name wins over a file of that name in the working
 // directory; write ./NAME to mean the file. On errors the Profile is nil.
-func Load(ref string, read func(path string) ([]byte, error)) (*Profile, translate.Diagnostics) {
+func Load(ref string, read func(path string) ([]byte, error)) (*Profile, diag.Diagnostics) {
 	l := &loader{read: read}
 	p := l.load(ref, nil, nil)
 	l.diags.Sort()
@@ -198,7 +198,7 @@ type source struct {
 
 type loader struct {
 	read  func(string) ([]byte, error)
-	diags translate.Diagnostics
+	diags diag.Diagnostics
 	chain []source // the profiles being decoded, outermost first
 }
 
@@ -508,9 +508,9 @@ func (l *loader) addHCL(code, path string, src []byte, ds hcl.Diagnostics) {
 		if d.Detail != "" {
 			msg += "; " + d.Detail
 		}
-		dg := diag(code, d.Subject, join(path, subjectName(src, d.Subject)), "%s", msg)
+		dg := rangeDiag(code, d.Subject, join(path, subjectName(src, d.Subject)), "%s", msg)
 		if d.Severity == hcl.DiagWarning {
-			dg.Severity = translate.Warning
+			dg.Severity = diag.Warning
 		}
 		l.diags = append(l.diags, dg)
 	}
@@ -530,15 +530,15 @@ func subjectName(src []byte, r *hcl.Range) string {
 }
 
 func (l *loader) errorf(code string, r *hcl.Range, path, format string, args ...any) {
-	l.diags = append(l.diags, diag(code, r, path, format, args...))
+	l.diags = append(l.diags, rangeDiag(code, r, path, format, args...))
 }
 
-func diag(code string, r *hcl.Range, path, format string, args ...any) translate.Diagnostic {
-	var pos translate.Pos
+func rangeDiag(code string, r *hcl.Range, path, format string, args ...any) diag.Diagnostic {
+	var pos diag.Pos
 	if r != nil {
-		pos = translate.Pos{File: r.Filename, Line: r.Start.Line, Col: r.Start.Column}
+		pos = diag.Pos{File: r.Filename, Line: r.Start.Line, Col: r.Start.Column}
 	}
-	return translate.Diagnostic{Severity: translate.Error, Code: code, Pos: pos, Path: path,
+	return diag.Diagnostic{Severity: diag.Error, Code: code, Pos: pos, Path: path,
 		Message: fmt.Sprintf(format, args...)}
 }
 
@@ -705,16 +705,14 @@ func suggest(s string, candidates []string) []string {
 	if len(out) > 0 {
 		return out
 	}
-	best, bestD := "", max(2, len(s)/3)+1
-	for _, c := range candidates {
-		if d := translate.EditDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
+	lower := make([]string, len(candidates))
+	for i, c := range candidates {
+		lower[i] = strings.ToLower(c)
 	}
-	if best == "" {
-		return nil
+	if i := diag.Nearest(strings.ToLower(s), lower, max(2, len(s)/3)+1); i >= 0 {
+		return []string{candidates[i]}
 	}
-	return []string{best}
+	return nil
 }
 
 // orList joins "a", "a or b", "a, b or c".

@@ -15,8 +15,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/schema"
-	"github.com/transship/transship/translate"
 )
 
 // generic is the built-in generic profile's Kubernetes part, which the
@@ -446,7 +446,7 @@ func fake(files map[string]string) func(string) ([]byte, error) {
 	}
 }
 
-func format(ds translate.Diagnostics) []string {
+func format(ds diag.Diagnostics) []string {
 	var out []string
 	for _, d := range ds {
 		out = append(out, d.Format(""))

@@ -1,4 +1,4 @@
-package translate
+package diag
 
 import (
 	"encoding/json"
