@@ -24,12 +24,16 @@ test:
 golden:
 	TRANSSHIP_UPDATE=1 $(GO) test -count=1 ./golden/
 
-# gofmt, vet, and the architecture rule: translate/ imports no k8s.io and
-# no target package.
+# gofmt, vet, a tidy go.mod, and the architecture rules: translate/ is
+# compose -> Graph and nothing else, so it imports no k8s.io, no target, no
+# CLI, and no network client (the registry client, package images, runs
+# at the edge; compose-go's own use of package net for addresses is fine).
+TRANSLATE_FORBIDDEN := ^k8s\.io/|^github\.com/transship/transship/(targets|cmd|images)(/|$$)|^(net/http|net/rpc|net/smtp|crypto/tls)(/|$$)|^github\.com/google/go-containerregistry/|^google\.golang\.org/grpc(/|$$)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@bad=$$($(GO) list -deps ./translate/... | grep -E '^k8s\.io/|^github\.com/transship/transship/(targets|cmd)' || true); \
+	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod or go.sum is not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+	@bad=$$($(GO) list -deps ./translate/... | grep -E '$(TRANSLATE_FORBIDDEN)' || true); \
 	  if [ -n "$$bad" ]; then echo "translate/ must not import:"; echo "$$bad"; exit 1; fi
 
 bench:

@@ -62,4 +62,4 @@ go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" ./translate/ ./targets/
 
 # Image lookup: 100 images from go-containerregistry's in-process registry
 # on loopback (the bar: under 2 s a run).
-go test -run '^$' -bench 'Resolve100' -benchtime "${BENCHTIME:-5x}" ./translate/images/
+go test -run '^$' -bench 'Resolve100' -benchtime "${BENCHTIME:-5x}" ./images/

@@ -1,11 +1,12 @@
 package translate
 
 import (
-	"github.com/transship/transship/diag"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/transship/transship/diag"
 )
 
 func TestServiceExtValid(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/transship/transship/diag"
-	"github.com/transship/transship/translate/images"
 )
 
 // The Graph is the one intermediate form every target renders. It is plain
@@ -35,7 +34,7 @@ type Graph struct {
 	// Images are the registries' facts about the services' images (from
 	// transship.lock or --resolve-images), sorted by Ref, which is the
 	// service's image as the targets write it. Empty when neither was used.
-	Images []images.Info `json:"images,omitempty"`
+	Images []ImageFacts `json:"images,omitempty"`
 
 	// Compose is the project as `docker compose config` prints it (paths
 	// inside the project relative), when translate.Options.Normalized
@@ -339,7 +338,7 @@ type Config struct {
 }
 
 // ImageInfo is what is known of the image ref, or nil.
-func (g *Graph) ImageInfo(ref string) *images.Info {
+func (g *Graph) ImageInfo(ref string) *ImageFacts {
 	for i := range g.Images {
 		if g.Images[i].Ref == ref {
 			return &g.Images[i]

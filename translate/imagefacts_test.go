@@ -4,16 +4,23 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/transship/transship/translate/images"
 )
 
 func TestApplyImages(t *testing.T) {
-	lock := images.NewLock([]images.Info{
-		{Ref: "nginx:1.27", Resolved: "index.docker.io/library/nginx@sha256:abc",
-			Healthcheck: &images.Healthcheck{Test: []string{"CMD-SHELL", "curl -f localhost", "|| exit 1"}, Interval: 5 * time.Second, Retries: 2}},
-		{Ref: "redis:7", Resolved: "index.docker.io/library/redis@sha256:def", Healthcheck: &images.Healthcheck{Test: []string{"NONE"}}},
-	}, images.Options{})
+	facts := map[string]ImageFacts{
+		"nginx:1.27": {Ref: "nginx:1.27", Resolved: "index.docker.io/library/nginx@sha256:abc",
+			Healthcheck: &ImageHealth{Test: []string{"CMD-SHELL", "curl -f localhost", "|| exit 1"}, Interval: 5 * time.Second, Retries: 2}},
+		"redis:7": {Ref: "redis:7", Resolved: "index.docker.io/library/redis@sha256:def", Healthcheck: &ImageHealth{Test: []string{"NONE"}}},
+	}
+	lookup := func(ref string) (ImageFacts, bool) { f, ok := facts[ref]; return f, ok }
+	// A stand-in for images.Mirror with docker.io mirrored to a Harbor
+	// (images/mirror_test.go tests the real one).
+	mirror := func(ref string) string {
+		if ref == "nginx:1.27" {
+			return "harbor.example.org/hub/library/nginx:1.27"
+		}
+		return ref
+	}
 	own := &Health{Test: []string{"true"}}
 	g := &Graph{Services: []*Service{
 		{Name: "web", Image: "nginx:1.27"},
@@ -21,7 +28,7 @@ func TestApplyImages(t *testing.T) {
 		{Name: "cache", Image: "redis:7"},
 		{Name: "other", Image: "ghcr.io/x/y:1"},
 	}}
-	ApplyImages(g, lock, map[string]string{"docker.io": "harbor.example.org/hub"}, true)
+	ApplyImages(g, lookup, mirror, true)
 	web, web2, cache, other := g.Services[0], g.Services[1], g.Services[2], g.Services[3]
 	if web.Image != "harbor.example.org/hub/library/nginx:1.27@sha256:abc" {
 		t.Errorf("mirrored and pinned: %s", web.Image)

@@ -2,10 +2,11 @@ package translate
 
 import (
 	"fmt"
-	"github.com/transship/transship/diag"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/transship/transship/diag"
 )
 
 // The kompose.* labels transship honours, so kompose users can migrate.

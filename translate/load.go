@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/sirupsen/logrus"
 	"github.com/transship/transship/diag"
 )
 
@@ -33,20 +30,16 @@ type Options struct {
 	Normalized bool
 }
 
-// loadMu serialises loads: compose-go reports warnings through the global
-// logrus logger, which Load redirects into diagnostics while it runs.
-var loadMu sync.Mutex
-
 // Load reads a compose project with `docker compose config` semantics and
 // builds its Graph. The Graph is nil when the diagnostics hold an error.
 func Load(ctx context.Context, opts Options) (*Graph, diag.Diagnostics) {
-	loadMu.Lock()
-	defer loadMu.Unlock()
-	hook := captureWarnings()
-	defer hook.release()
-
-	g, diags := load(ctx, opts, hook)
-	diags = append(diags, hook.diagnostics()...)
+	var (
+		g     *Graph
+		diags diag.Diagnostics
+		ix    *posIndex
+	)
+	logged := captureComposeLog(func() { g, diags = load(ctx, opts, &ix) })
+	diags = append(diags, composeWarnings(logged, ix)...)
 	diags.Sort()
 	if diags.HasErrors() {
 		return nil, diags
@@ -54,7 +47,9 @@ func Load(ctx context.Context, opts Options) (*Graph, diag.Diagnostics) {
 	return g, diags
 }
 
-func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, diag.Diagnostics) {
+// load does the work of Load; it reports the position index it built
+// through ixOut, for placing compose-go's logged warnings.
+func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Diagnostics) {
 	po, err := projectOptions(opts)
 	if err != nil {
 		return nil, diag.Diagnostics{optionsError(err)}
@@ -71,7 +66,7 @@ func load(ctx context.Context, opts Options, hook *warnHook) (*Graph, diag.Diagn
 		}
 	}
 	ix.inheritExtends(ix.allExtends())
-	hook.ix = ix
+	*ixOut = ix
 	// compose-go caps YAML node visits at 100,000 against alias bombs,
 	// which a plain 5,000-service file exceeds. A cap proportional to the
 	// input keeps the protection (aliases expand exponentially) and lets
@@ -243,40 +238,12 @@ func checkProfiles(p *types.Project, asked []string) *diag.Diagnostic {
 	return nil
 }
 
-// warnHook turns what compose-go logs through logrus into diagnostics.
-type warnHook struct {
-	ix       *posIndex
-	msgs     []string
-	oldOut   io.Writer
-	oldHooks logrus.LevelHooks
-}
-
-func captureWarnings() *warnHook {
-	h := &warnHook{oldOut: logrus.StandardLogger().Out}
-	h.oldHooks = logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
-	logrus.AddHook(h)
-	logrus.SetOutput(io.Discard)
-	return h
-}
-
-func (h *warnHook) release() {
-	logrus.StandardLogger().ReplaceHooks(h.oldHooks)
-	logrus.SetOutput(h.oldOut)
-}
-
-func (h *warnHook) Levels() []logrus.Level {
-	return []logrus.Level{logrus.PanicLevel, logrus.FatalLevel, logrus.ErrorLevel, logrus.WarnLevel}
-}
-
-func (h *warnHook) Fire(e *logrus.Entry) error {
-	h.msgs = append(h.msgs, e.Message)
-	return nil
-}
-
-func (h *warnHook) diagnostics() diag.Diagnostics {
+// composeWarnings turns what compose-go logged into diagnostics, placing
+// an unset variable where the project uses it (ix may be nil).
+func composeWarnings(msgs []string, ix *posIndex) diag.Diagnostics {
 	var ds diag.Diagnostics
 	seen := map[string]bool{}
-	for _, m := range h.msgs {
+	for _, m := range msgs {
 		if seen[m] {
 			continue
 		}
@@ -288,8 +255,8 @@ func (h *warnHook) diagnostics() diag.Diagnostics {
 		if name, ok := unsetVariable(m); ok {
 			d.Code = CodeUnsetVar
 			d.Message = fmt.Sprintf("variable %s is not set; it defaults to an empty string", name)
-			if h.ix != nil {
-				if src, ok := h.ix.findVariable(name); ok {
+			if ix != nil {
+				if src, ok := ix.findVariable(name); ok {
 					d.Pos, d.Path = src.Pos, src.Path
 				}
 			}

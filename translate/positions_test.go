@@ -3,10 +3,11 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/transship/transship/diag"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/transship/transship/diag"
 )
 
 func TestLoadErrorPositions(t *testing.T) {

@@ -2,10 +2,11 @@ package translate
 
 import (
 	"context"
-	"github.com/transship/transship/diag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/transship/transship/diag"
 )
 
 // Top-level sections the Graph has no place for are listed, never dropped.

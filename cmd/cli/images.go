@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/images"
 	"github.com/transship/transship/translate"
-	"github.com/transship/transship/translate/images"
 )
 
 // Diagnostic codes of image lookup (the CLI does it, at the edge).
@@ -88,7 +88,7 @@ func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[
 			if f.images.pin {
 				return diag.Diagnostics{diag.Errorf(codeLockRead, lockSrc, "--pin needs %s beside the compose file, or --resolve-images", LockFile)}
 			}
-			translate.ApplyImages(g, nil, mirrors, false)
+			translate.ApplyImages(g, nil, mirrorFunc(mirrors), false)
 			return nil
 		}
 		if err == nil {
@@ -106,8 +106,14 @@ func (f *convertFlags) enrichImages(e *env, g *translate.Graph, siteMirrors map[
 				Message: fmt.Sprintf("%s is stale (%s): run with --resolve-images to update it", LockFile, strings.Join(reasons, "; "))})
 		}
 	}
-	translate.ApplyImages(g, lock, mirrors, f.images.pin)
+	translate.ApplyImages(g, lock.Lookup, mirrorFunc(mirrors), f.images.pin)
 	return ds
+}
+
+// mirrorFunc rewrites a reference to its registry mirror, for
+// translate.ApplyImages, which takes no registry code of its own.
+func mirrorFunc(mirrors map[string]string) func(string) string {
+	return func(ref string) string { return images.Mirror(ref, mirrors) }
 }
 
 // imageRefs are the services' image references, sorted and unique.

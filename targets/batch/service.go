@@ -8,7 +8,6 @@ import (
 
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
-	"github.com/transship/transship/translate/images"
 )
 
 // specWriter collects the spec lines of one service.
@@ -112,7 +111,7 @@ func (w *specWriter) command() {
 
 // exactCommand composes the command from the image's config, as docker
 // does, so the job runs exactly it with `exec` and needs no assumption.
-func (w *specWriter) exactCommand(src diag.Src, info *images.Info) {
+func (w *specWriter) exactCommand(src diag.Src, info *translate.ImageFacts) {
 	s := w.s
 	ep, cmd := s.Entrypoint, s.Command
 	if ep == nil {

@@ -13,13 +13,14 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/transship/transship/translate"
 )
 
 // Resolve looks up every reference (deduplicated, any order) and returns
 // the infos sorted by Ref and the problems sorted by Ref. Each reference
 // ends up in exactly one of the two. Cancelling ctx stops every lookup;
 // the references not done by then are problems.
-func Resolve(ctx context.Context, refs []string, o Options) ([]Info, []Problem) {
+func Resolve(ctx context.Context, refs []string, o Options) ([]translate.ImageFacts, []Problem) {
 	o = o.withDefaults()
 	uniq := slices.Compact(slices.Sorted(slices.Values(refs)))
 	plat, err := parsePlatform(o.Platform)
@@ -48,12 +49,12 @@ func Resolve(ctx context.Context, refs []string, o Options) ([]Info, []Problem) 
 
 // outcome is one reference's result; exactly one field is set.
 type outcome struct {
-	info Info
+	info translate.ImageFacts
 	err  string
 }
 
-func split(refs []string, results []outcome) ([]Info, []Problem) {
-	var infos []Info
+func split(refs []string, results []outcome) ([]translate.ImageFacts, []Problem) {
+	var infos []translate.ImageFacts
 	var problems []Problem
 	for i, res := range results {
 		if res.err != "" {
@@ -109,10 +110,10 @@ func (r *resolver) runAll(ctx context.Context, refs []string, results []outcome,
 // safeOne is one, with a panic (a registry answer go-containerregistry
 // did not expect) turned into that reference's problem: an image lookup
 // is an optional enrichment and must not take the conversion down.
-func (r *resolver) safeOne(ctx context.Context, ref string) (info Info, err error) {
+func (r *resolver) safeOne(ctx context.Context, ref string) (info translate.ImageFacts, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			info, err = Info{}, fmt.Errorf("internal error looking the image up: %v", p)
+			info, err = translate.ImageFacts{}, fmt.Errorf("internal error looking the image up: %v", p)
 		}
 	}()
 	return r.one(ctx, ref)
@@ -120,18 +121,18 @@ func (r *resolver) safeOne(ctx context.Context, ref string) (info Info, err erro
 
 // one resolves a reference, retrying what may pass (network errors, 5xx,
 // 429) and giving up at once on what will not (401, 403, 404, bad names).
-func (r *resolver) one(ctx context.Context, ref string) (Info, error) {
+func (r *resolver) one(ctx context.Context, ref string) (translate.ImageFacts, error) {
 	orig, err := name.ParseReference(ref, r.nameOpts...)
 	if err != nil {
-		return Info{}, fmt.Errorf("invalid image reference: %v", err)
+		return translate.ImageFacts{}, fmt.Errorf("invalid image reference: %v", err)
 	}
 	lookup := orig
 	if m := Mirror(ref, r.o.Mirrors); m != ref {
 		if lookup, err = name.ParseReference(m, r.nameOpts...); err != nil {
-			return Info{}, fmt.Errorf("invalid mirrored reference %s: %v", m, err)
+			return translate.ImageFacts{}, fmt.Errorf("invalid mirrored reference %s: %v", m, err)
 		}
 	}
-	var info Info
+	var info translate.ImageFacts
 	var digest v1.Hash
 	attempts := 0
 	for {
@@ -146,7 +147,7 @@ func (r *resolver) one(ctx context.Context, ref string) (Info, error) {
 		}
 	}
 	if err != nil {
-		return Info{}, describe(ctx, err, r.o.Timeout, attempts, orig, lookup)
+		return translate.ImageFacts{}, describe(ctx, err, r.o.Timeout, attempts, orig, lookup)
 	}
 	info.Ref = ref
 	// The original repository, not the mirror's: the output must not

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/transship/transship/translate"
 )
 
 // testRegistry is an in-memory registry on loopback. Images are pushed
@@ -196,14 +197,14 @@ func failFirst(n int64, status int, calls *atomic.Int64) func(http.Handler) http
 
 // resolveOne resolves one reference and fails the test unless it is a
 // problem (wantErr true) or an info (false).
-func resolveOne(t *testing.T, ref string, o Options, wantErr bool) (Info, Problem) {
+func resolveOne(t *testing.T, ref string, o Options, wantErr bool) (translate.ImageFacts, Problem) {
 	t.Helper()
 	infos, problems := Resolve(context.Background(), []string{ref}, o)
 	if wantErr {
 		if len(problems) != 1 || len(infos) != 0 {
 			t.Fatalf("Resolve(%s): want one problem, got infos %+v problems %+v", ref, infos, problems)
 		}
-		return Info{}, problems[0]
+		return translate.ImageFacts{}, problems[0]
 	}
 	if len(infos) != 1 || len(problems) != 0 {
 		t.Fatalf("Resolve(%s): want one info, got infos %+v problems %+v", ref, infos, problems)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/transship/transship/translate"
 )
 
 // LockFile is the lock file's conventional name, beside the compose file.
@@ -21,13 +23,13 @@ const LockVersion = 1
 // its question. Mirrors are not recorded: a digest names the same content
 // at any mirror, and the lock stays the same on every machine.
 type Lock struct {
-	Version  int    `json:"version"`
-	Platform string `json:"platform"`
-	Images   []Info `json:"images"`
+	Version  int                    `json:"version"`
+	Platform string                 `json:"platform"`
+	Images   []translate.ImageFacts `json:"images"`
 }
 
 // NewLock records infos resolved with o.
-func NewLock(infos []Info, o Options) *Lock {
+func NewLock(infos []translate.ImageFacts, o Options) *Lock {
 	l := &Lock{Version: LockVersion, Platform: o.withDefaults().Platform, Images: slices.Clone(infos)}
 	sortInfos(l.Images)
 	return l
@@ -41,7 +43,7 @@ func (l *Lock) Marshal() []byte {
 	c := *l
 	c.Images = slices.Clone(l.Images)
 	if c.Images == nil {
-		c.Images = []Info{} // "images": [] rather than null
+		c.Images = []translate.ImageFacts{} // "images": [] rather than null
 	}
 	sortInfos(c.Images)
 	var buf bytes.Buffer
@@ -79,8 +81,8 @@ func ParseLock(data []byte) (*Lock, error) {
 	return &l, nil
 }
 
-func sortInfos(infos []Info) {
-	slices.SortStableFunc(infos, func(a, b Info) int { return strings.Compare(a.Ref, b.Ref) })
+func sortInfos(infos []translate.ImageFacts) {
+	slices.SortStableFunc(infos, func(a, b translate.ImageFacts) int { return strings.Compare(a.Ref, b.Ref) })
 }
 
 func (l *Lock) check() error {
@@ -103,13 +105,13 @@ func (l *Lock) check() error {
 }
 
 // Lookup finds the info for ref, as compose gives it.
-func (l *Lock) Lookup(ref string) (Info, bool) {
+func (l *Lock) Lookup(ref string) (translate.ImageFacts, bool) {
 	for _, im := range l.Images {
 		if im.Ref == ref {
 			return im, true
 		}
 	}
-	return Info{}, false
+	return translate.ImageFacts{}, false
 }
 
 // Stale says why the lock does not answer for refs resolved with o: refs

@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/transship/transship/translate"
 )
 
 func fullConfig() v1.Config {
@@ -43,7 +44,7 @@ func TestResolvePlainImage(t *testing.T) {
 	if len(problems) != 0 || len(infos) != 2 {
 		t.Fatalf("want 2 infos (deduplicated), got %+v, problems %+v", infos, problems)
 	}
-	want := Info{
+	want := translate.ImageFacts{
 		Ref:          ref,
 		Resolved:     reg.host + "/web/nginx@" + dig.String(),
 		Platform:     "linux/amd64",
@@ -53,7 +54,7 @@ func TestResolvePlainImage(t *testing.T) {
 		WorkingDir:   "/srv",
 		User:         "101:101",
 		ExposedPorts: []string{"443/tcp", "53/udp", "80/tcp"},
-		Healthcheck: &Healthcheck{
+		Healthcheck: &translate.ImageHealth{
 			Test:     []string{"CMD-SHELL", "curl -f http://localhost/ || exit 1"},
 			Interval: 30 * time.Second, Timeout: 5 * time.Second,
 			StartPeriod: 10 * time.Second, Retries: 3,

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/transship/transship/translate"
 )
 
 // noRetry turns off go-containerregistry's own retries (1s, 3s backoff on
@@ -30,14 +31,14 @@ func (r *resolver) remoteOpts(ctx context.Context) []remote.Option {
 // attempt is one try at a reference, bounded by Options.Timeout. It
 // returns the image's info (without Ref and Resolved) and the digest of
 // the image manifest.
-func (r *resolver) attempt(ctx context.Context, ref name.Reference) (Info, v1.Hash, error) {
+func (r *resolver) attempt(ctx context.Context, ref name.Reference) (translate.ImageFacts, v1.Hash, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
 	desc, err := remote.Get(ref, r.remoteOpts(ctx)...)
 	if err != nil {
-		return Info{}, v1.Hash{}, err
+		return translate.ImageFacts{}, v1.Hash{}, err
 	}
-	var info Info
+	var info translate.ImageFacts
 	var img v1.Image
 	digest := desc.Digest
 	switch {
@@ -49,14 +50,14 @@ func (r *resolver) attempt(ctx context.Context, ref name.Reference) (Info, v1.Ha
 		err = fmt.Errorf("not a container image (media type %s)", desc.MediaType)
 	}
 	if err != nil {
-		return Info{}, v1.Hash{}, err
+		return translate.ImageFacts{}, v1.Hash{}, err
 	}
 	if err := checkConfigType(img); err != nil {
-		return Info{}, v1.Hash{}, err
+		return translate.ImageFacts{}, v1.Hash{}, err
 	}
 	raw, err := img.RawConfigFile()
 	if err != nil {
-		return Info{}, v1.Hash{}, err
+		return translate.ImageFacts{}, v1.Hash{}, err
 	}
 	return info, digest, fillConfig(&info, raw)
 }
@@ -64,7 +65,7 @@ func (r *resolver) attempt(ctx context.Context, ref name.Reference) (Info, v1.Ha
 // fromIndex picks the platform's image from a multi-arch index. It does
 // the matching itself rather than through desc.Image() so that a missing
 // platform can say which ones the index has.
-func (r *resolver) fromIndex(desc *remote.Descriptor, info *Info) (v1.Image, v1.Hash, error) {
+func (r *resolver) fromIndex(desc *remote.Descriptor, info *translate.ImageFacts) (v1.Image, v1.Hash, error) {
 	idx, err := desc.ImageIndex()
 	if err != nil {
 		return nil, v1.Hash{}, err

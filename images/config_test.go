@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/transship/transship/translate"
 )
 
 // go-containerregistry's HealthConfig has no StartInterval; fillConfig
@@ -12,14 +14,14 @@ func TestFillConfigStartInterval(t *testing.T) {
 	raw := `{"architecture":"arm64","os":"linux","variant":"v8","config":{
 		"Healthcheck":{"Test":["CMD","true"],"Interval":30000000000,"StartInterval":2000000000,"Retries":3},
 		"ExposedPorts":{"8080/tcp":{},"1000/udp":{}}}}`
-	var info Info
+	var info translate.ImageFacts
 	if err := fillConfig(&info, []byte(raw)); err != nil {
 		t.Fatal(err)
 	}
-	want := Info{
+	want := translate.ImageFacts{
 		Platform:     "linux/arm64/v8",
 		ExposedPorts: []string{"1000/udp", "8080/tcp"},
-		Healthcheck: &Healthcheck{
+		Healthcheck: &translate.ImageHealth{
 			Test: []string{"CMD", "true"}, Interval: 30 * time.Second,
 			StartInterval: 2 * time.Second, Retries: 3,
 		},

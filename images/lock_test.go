@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/transship/transship/translate"
 )
 
 const testDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-func lockInfos() []Info {
-	return []Info{
+func lockInfos() []translate.ImageFacts {
+	return []translate.ImageFacts{
 		{
 			Ref: "redis:7", Resolved: "index.docker.io/library/redis@" + testDigest,
 			IndexDigest: testDigest, Platform: "linux/amd64", Cmd: []string{"redis-server"},
@@ -20,7 +22,7 @@ func lockInfos() []Info {
 		{
 			Ref: "nginx:1.27", Resolved: "index.docker.io/library/nginx@" + testDigest,
 			Platform: "linux/amd64", Env: []string{"URL=http://x/?a=1&b=2"},
-			Healthcheck: &Healthcheck{
+			Healthcheck: &translate.ImageHealth{
 				Test: []string{"CMD", "true"}, Interval: 30 * time.Second,
 				StartInterval: 2 * time.Second, Retries: 3,
 			},

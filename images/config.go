@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/transship/transship/translate"
 )
 
 // startInterval reads the one healthcheck field v1.HealthConfig lacks
@@ -22,7 +23,7 @@ type startInterval struct {
 
 // fillConfig copies an image config into info. It works on the raw bytes
 // so it can read fields go-containerregistry does not model.
-func fillConfig(info *Info, raw []byte) error {
+func fillConfig(info *translate.ImageFacts, raw []byte) error {
 	cf, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("reading image config: %w", err)
@@ -42,7 +43,7 @@ func fillConfig(info *Info, raw []byte) error {
 		info.Labels = c.Labels
 	}
 	if h := c.Healthcheck; h != nil {
-		info.Healthcheck = &Healthcheck{
+		info.Healthcheck = &translate.ImageHealth{
 			Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
 			StartPeriod: h.StartPeriod, Retries: h.Retries,
 		}
