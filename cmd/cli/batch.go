@@ -70,41 +70,36 @@ func (b *batchFlags) check(fs *pflag.FlagSet, target, alias string) string {
 	return ""
 }
 
+// apply puts the flags given over the site's batch part.
+func (b *batchFlags) apply(s *site.Batch) {
+	if b.scheduler != "" {
+		s.Scheduler = b.scheduler
+	}
+	if b.runtime != "" {
+		s.Runtime = b.runtime
+	}
+	if b.walltime != "" {
+		s.Walltime = b.walltime
+	}
+	if b.partition != "" {
+		s.Partition = b.partition
+	}
+	if b.account != "" {
+		s.Account = b.account
+	}
+}
+
 // emitBatch gathers what the pure target needs from the edges: the site
 // profile and where the project is relative to the output.
-func (f *convertFlags) emitBatch(e *env, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
-	prof, ds := f.kube.loadSite(e)
-	if prof == nil || ds.HasErrors() {
-		return nil, ds
-	}
+func (f *convertFlags) emitBatch(e *env, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	o := batchtarget.Options{Site: prof.Batch}
-	for _, set := range []struct{ flag, val string }{
-		{f.batch.scheduler, "scheduler"}, {f.batch.runtime, "runtime"}, {f.batch.walltime, "walltime"},
-		{f.batch.partition, "partition"}, {f.batch.account, "account"},
-	} {
-		if set.flag == "" {
-			continue
-		}
-		switch set.val {
-		case "scheduler":
-			o.Site.Scheduler = set.flag
-		case "runtime":
-			o.Site.Runtime = set.flag
-		case "walltime":
-			o.Site.Walltime = set.flag
-		case "partition":
-			o.Site.Partition = set.flag
-		case "account":
-			o.Site.Account = set.flag
-		}
-	}
+	f.batch.apply(&o.Site)
 	dir, err := projectDirFrom(e.cwd, f.out, g.Dir)
 	if err != "" {
-		return nil, append(ds, diag.Diagnostic{Severity: diag.Error, Code: "CLI002", Message: err})
+		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI002", Message: err}}
 	}
 	o.ProjectDir = dir
-	files, tds := batchtarget.Emit(g, o)
-	return files, append(ds, tds...)
+	return batchtarget.Emit(g, o)
 }
 
 // projectDirFrom is the project directory relative to the output

@@ -90,11 +90,7 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 // emitCloudInit reads what the pure target needs at the edge: the
 // project's files (env files, secrets, configs, bind-mounted files) and
 // the SSH keys.
-func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
-	prof, ds := f.kube.loadSite(e)
-	if prof == nil || ds.HasErrors() {
-		return nil, ds
-	}
+func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	c := f.cloud.over(prof.CloudInit)
 	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages}
 	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)

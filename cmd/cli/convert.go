@@ -11,6 +11,7 @@ import (
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets"
 	graphtarget "github.com/transship/transship/targets/graph"
+	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 
@@ -46,14 +47,14 @@ func canonicalTarget(name string) (string, bool) {
 
 // emit is the one switch over targets: each target is a pure function of
 // the Graph and its options.
-func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
+func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	switch target {
 	case "kubernetes":
-		return f.emitKubernetes(e, fs, g)
+		return f.emitKubernetes(e, fs, g, prof)
 	case "batch":
-		return f.emitBatch(e, g)
+		return f.emitBatch(e, g, prof)
 	case "cloud-init":
-		return f.emitCloudInit(e, g)
+		return f.emitCloudInit(e, g, prof)
 	case "graph":
 		return graphtarget.Emit(g, graphtarget.Options{})
 	default: // canonicalTarget guards every call; this is a bug in the CLI
@@ -63,6 +64,7 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 
 type convertFlags struct {
 	loadFlags
+	site   siteFlag
 	kube   kubeFlags
 	batch  batchFlags
 	cloud  cloudFlags
@@ -82,6 +84,7 @@ func runConvert(e *env, args []string) int {
 	fs.StringVarP(&f.out, "output", "o", "", "output directory, or - for standard output (default: out/<target>)")
 	fs.BoolVar(&f.check, "check", false, "write nothing; exit 1 with a diff if the output directory differs from what would be written")
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
+	f.site.register(fs)
 	f.kube.register(fs)
 	f.batch.register(fs)
 	f.cloud.register(fs)
@@ -125,14 +128,22 @@ func (f *convertFlags) run(e *env, target string) int {
 		f.report(e, ds)
 		return exitError
 	}
+	// The profile every target reads its part of, loaded once, before
+	// the target switch; registry mirrors are the images' part. The graph
+	// shows the project as written, with no profile.
+	var prof *site.Profile
 	var mirrors map[string]string
-	if target == "kubernetes" || target == "batch" {
-		prof, sds := f.kube.loadSite(e)
+	if target != "graph" {
+		var sds diag.Diagnostics
+		prof, sds = f.site.load(e)
+		ds = append(ds, sds...)
 		if prof == nil || sds.HasErrors() {
-			f.report(e, append(ds, sds...))
+			f.report(e, ds)
 			return exitError
 		}
-		mirrors = prof.RegistryMirrors
+		if target != "cloud-init" {
+			mirrors = prof.RegistryMirrors
+		}
 	}
 	if ids := f.enrichImages(e, g, mirrors); len(ids) > 0 {
 		ds = append(ds, ids...)
@@ -141,7 +152,7 @@ func (f *convertFlags) run(e *env, target string) int {
 			return exitError
 		}
 	}
-	files, tds := f.emit(e, f.fs, target, g)
+	files, tds := f.emit(e, f.fs, target, g, prof)
 	if f.report(e, append(ds, tds...)) {
 		return exitError
 	}

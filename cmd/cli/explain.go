@@ -19,7 +19,7 @@ func runExplain(e *env, args []string) int {
 	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
 	f.register(fs)
 	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain (batch)")
-	f.kube.register(fs)
+	f.site.register(fs)
 	f.batch.register(fs)
 	f.images.register(fs)
 	f.fs = fs
@@ -43,13 +43,13 @@ func runExplain(e *env, args []string) int {
 		return exitError
 	}
 	f.out = "-"
-	prof, sds := f.kube.loadSite(e)
+	prof, sds := f.site.load(e)
 	if prof == nil || sds.HasErrors() {
 		f.report(e, append(ds, sds...))
 		return exitError
 	}
 	ds = append(ds, f.enrichImages(e, g, prof.RegistryMirrors)...)
-	_, tds := f.emitBatch(e, g)
+	_, tds := f.emitBatch(e, g, prof)
 	ds = append(ds, tds...)
 	ds.Sort()
 	for _, s := range g.Services {

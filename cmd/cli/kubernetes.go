@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -17,20 +15,17 @@ import (
 // kubeFlags are convert's flags for the Kubernetes target; the site
 // profile gives the defaults, these override it.
 type kubeFlags struct {
-	site            string
 	namespace       string
 	expose          []string
 	domain          string
 	networkPolicies bool
 	secretsFromEnv  bool
-	loaded          *site.Profile // the profile, once read
 }
 
 // kubeOnly are the flags only the Kubernetes target reads.
 var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env"}
 
 func (k *kubeFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&k.site, "site", "generic", "site profile: a built-in name (see: transship targets) or an HCL file")
 	fs.StringVar(&k.namespace, "namespace", "", "Kubernetes namespace of every object (default: x-transship namespace, else none)")
 	fs.StringSliceVar(&k.expose, "expose", nil, "services to expose through an Ingress (repeatable or comma-separated; * = every service with a published port)")
 	fs.StringVar(&k.domain, "domain", "", "domain for Ingress hosts without one: <service>.<domain> (e.g. 203.0.113.7.nip.io)")
@@ -51,48 +46,31 @@ func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
 	return ""
 }
 
-// loadSite reads the site profile once; a file path is relative to the
-// working directory.
-func (k *kubeFlags) loadSite(e *env) (*site.Profile, diag.Diagnostics) {
-	if k.loaded != nil {
-		return k.loaded, nil
+// apply puts the flags given over the site's kubernetes part.
+func (k *kubeFlags) apply(fs *pflag.FlagSet, s *site.Kubernetes) {
+	if k.domain != "" {
+		s.Domain = k.domain
 	}
-	prof, ds := site.Load(k.site, func(p string) ([]byte, error) {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(e.cwd, p)
-		}
-		return os.ReadFile(p)
-	})
-	if !ds.HasErrors() {
-		k.loaded = prof
+	if fs.Changed("network-policies") {
+		s.NetworkPolicies = k.networkPolicies
 	}
-	return prof, ds
 }
 
 // emitKubernetes gathers what the pure target needs from the edges (the
 // site profile, the project files it may embed, secret values when asked)
 // and runs it.
-func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph) ([]targets.File, diag.Diagnostics) {
-	prof, ds := f.kube.loadSite(e)
-	if prof == nil || ds.HasErrors() {
-		return nil, ds
-	}
+func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose}
-	if f.kube.domain != "" {
-		o.Site.Domain = f.kube.domain
-	}
-	if fs.Changed("network-policies") {
-		o.Site.NetworkPolicies = f.kube.networkPolicies
-	}
+	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}
-	files, tds := k8starget.Emit(g, o)
+	files, ds := k8starget.Emit(g, o)
 	if f.out == "-" {
 		files = dropFile(files, k8starget.Kustomization)
 	}
-	return files, append(ds, tds...)
+	return files, ds
 }
 
 // secretValues reads the variables environment secrets name, from the
