@@ -14,9 +14,9 @@ import (
 
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/internal/kubeapi"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets/kubernetes"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -14,7 +14,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/transship/transship/schema"
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 )
 
 // This is an external test package because site imports translate,
@@ -43,7 +43,7 @@ func compileSite(t *testing.T) *jsonschema.Schema {
 func TestSiteBuiltins(t *testing.T) {
 	sch := compileSite(t)
 	for _, info := range site.Builtins() {
-		src, err := os.ReadFile("../targets/site/profiles/" + info.Name + ".hcl")
+		src, err := os.ReadFile("../site/profiles/" + info.Name + ".hcl")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	batchtarget "github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

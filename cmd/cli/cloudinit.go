@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	cloudtarget "github.com/transship/transship/targets/cloudinit"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/schema"
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 )
 
 // runGraph prints the Graph as JSON: `convert --to graph -o -`.

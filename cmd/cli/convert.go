@@ -9,9 +9,9 @@ import (
 
 	"github.com/transship/transship/cmd/output"
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	graphtarget "github.com/transship/transship/targets/graph"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

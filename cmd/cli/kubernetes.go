@@ -6,9 +6,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	k8starget "github.com/transship/transship/targets/kubernetes"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

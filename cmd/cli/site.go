@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 )
 
 // siteFlag is convert's --site: one profile, loaded once before the

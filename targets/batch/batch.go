@@ -14,8 +14,8 @@ import (
 	"strings"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

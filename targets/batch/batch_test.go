@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -20,8 +20,8 @@ import (
 
 	"github.com/transship/transship/internal/runtimedouble"
 	"github.com/transship/transship/internal/slurm"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

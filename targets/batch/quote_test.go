@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/transship/transship/internal/runtimedouble"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/batch"
-	"github.com/transship/transship/targets/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 )
 
 // request is what the job asks the scheduler for: the services' needs

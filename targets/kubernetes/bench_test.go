@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/transship/transship/internal/synth"
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/translate"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/translate"
 )
 

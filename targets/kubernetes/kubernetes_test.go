@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/transship/transship/diag"
-	"github.com/transship/transship/targets/site"
+	"github.com/transship/transship/site"
 )
 
 // convert loads a compose file written to a temporary project and emits
