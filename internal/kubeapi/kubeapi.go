@@ -56,6 +56,7 @@ import (
 
 	"github.com/transship/transship/internal/daemon"
 	"github.com/transship/transship/internal/e2ecache"
+	"github.com/transship/transship/internal/shared"
 )
 
 // KubeVersion is the Kubernetes release scripts/e2e-deps.sh builds.
@@ -94,12 +95,8 @@ func Available(binDir string) bool {
 	return true
 }
 
-// The server shared by the tests of one test binary.
-var shared struct {
-	mu  sync.Mutex
-	srv *Server
-	err error // a failed start is not retried: every Require reports it
-}
+// server is the one shared by the tests of one test binary.
+var server = shared.New(func() (*Server, error) { return Start(context.Background(), BinDir()) }, (*Server).Close)
 
 // Require returns the shared server, starting it on first use. Without the
 // binaries in BinDir() it skips the test, or fails it when CI=true.
@@ -113,36 +110,21 @@ func Require(t testing.TB) *Server {
 		}
 		t.Skip("kube-apiserver not built; run `make e2e-deps`")
 	}
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.srv == nil && shared.err == nil {
-		shared.srv, shared.err = Start(context.Background(), dir)
+	srv, err := server.Get()
+	if err != nil {
+		t.Fatalf("kubeapi: %v", err)
 	}
-	if shared.err != nil {
-		t.Fatalf("kubeapi: %v", shared.err)
-	}
-	return shared.srv
+	return srv
 }
 
 // Shutdown stops the shared server, if Require started one, and removes its
 // files. Call it from TestMain after m.Run (or use Main). A later Require
 // starts a new server.
-func Shutdown() {
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.srv != nil {
-		shared.srv.Close()
-	}
-	shared.srv, shared.err = nil, nil
-}
+func Shutdown() { server.Shutdown() }
 
 // Main is a TestMain for packages using Require: it runs the tests, shuts
 // the shared server down and exits with the tests' status.
-func Main(m *testing.M) {
-	code := m.Run()
-	Shutdown()
-	os.Exit(code)
-}
+func Main(m *testing.M) { server.Main(m) }
 
 // Server is a running kube-apiserver with its etcd, listening on loopback.
 // Its methods are safe for concurrent use.

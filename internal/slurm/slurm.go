@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/transship/transship/internal/daemon"
+	"github.com/transship/transship/internal/shared"
 )
 
 // startTimeout bounds Start (it takes well under a second on 2 cores).
@@ -91,12 +92,8 @@ func Available() bool {
 	return true
 }
 
-// The cluster shared by the tests of one test binary.
-var shared struct {
-	mu  sync.Mutex
-	c   *Cluster
-	err error // a failed start is not retried: every Require reports it
-}
+// cluster is the one shared by the tests of one test binary.
+var cluster = shared.New(func() (*Cluster, error) { return Start(context.Background()) }, (*Cluster).Close)
 
 // Require returns the shared cluster, starting it on first use. Without
 // the Slurm packages, or when not root (slurmd must be), it skips the test,
@@ -117,36 +114,21 @@ func Require(t testing.TB) *Cluster {
 		}
 		t.Skip(why)
 	}
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.c == nil && shared.err == nil {
-		shared.c, shared.err = Start(context.Background())
+	c, err := cluster.Get()
+	if err != nil {
+		t.Fatalf("slurm: %v", err)
 	}
-	if shared.err != nil {
-		t.Fatalf("slurm: %v", shared.err)
-	}
-	return shared.c
+	return c
 }
 
 // Shutdown stops the shared cluster, if Require started one, and removes
 // its files. Call it from TestMain after m.Run (or use Main). A later
 // Require starts a new cluster.
-func Shutdown() {
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.c != nil {
-		shared.c.Close()
-	}
-	shared.c, shared.err = nil, nil
-}
+func Shutdown() { cluster.Shutdown() }
 
 // Main is a TestMain for packages using Require: it runs the tests, shuts
 // the shared cluster down and exits with the tests' status.
-func Main(m *testing.M) {
-	code := m.Run()
-	Shutdown()
-	os.Exit(code)
-}
+func Main(m *testing.M) { cluster.Main(m) }
 
 // Cluster is a running one-node Slurm cluster. Its methods are safe for
 // concurrent use.
