@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 EXAMPLE ?= web-db-cache
 
-.PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm
+.PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm e2e-cluster
 
 build:
 	$(GO) build -o bin/transship ./cmd/transship
@@ -63,3 +63,11 @@ e2e-deps:
 # forces one.
 e2e-vm:
 	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 20m -run '^TestVMBoot$$' -v ./targets/cloudinit/
+
+# Start a real single-node cluster (internal/cluster: etcd, kube-apiserver,
+# controller-manager, scheduler, kubelet, kube-proxy, containerd, CoreDNS)
+# inside namespaces the test binary makes, and run the suite on it: every
+# example's Kubernetes output applied and seen working (one line per
+# example). Needs root and make e2e-deps; CI runs it.
+e2e-cluster:
+	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 20m -v ./internal/cluster/ 2>&1 | grep -E '^(cluster:|example |    [a-z_]+\.go:|--- |=== RUN|ok |FAIL|panic)'

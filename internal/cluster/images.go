@@ -61,7 +61,11 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key, err := fileKey("base-v1", kubectl, bb)
+	standin, err := StandinBinary(ctx)
+	if err != nil {
+		return "", err
+	}
+	key, err := fileKey("base-v2", kubectl, bb, standin)
 	if err != nil {
 		return "", err
 	}
@@ -80,10 +84,17 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bbFiles, err := busyboxFiles(bb, nil)
+	sb, err := os.ReadFile(standin)
 	if err != nil {
 		return "", err
 	}
+	// Debian's busybox nc has no -z, which the official busybox image's
+	// nc has and the wait containers use: the stand-in's nc takes its place.
+	bbFiles, err := busyboxFiles(bb, map[string]bool{"nc": true})
+	if err != nil {
+		return "", err
+	}
+	bbFiles = append(bbFiles, file{path: "bin/nc", data: sb, mode: 0o755})
 	waitImg, err := image(bbFiles, nil, []string{"sh"})
 	if err != nil {
 		return "", err
@@ -99,6 +110,71 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	}
 	return out, writeArchive(out, map[string]v1.Image{PauseImage: pauseImg, WaitImage: waitImg, KubectlImage: kubectlImg})
 }
+
+// StandinBinary builds the stand-in (./standin, CGO_ENABLED=0) into the
+// image cache, unless its source has not changed, and returns its path.
+// It runs from the package directory, as go test does.
+func StandinBinary(ctx context.Context) (string, error) {
+	src, err := os.ReadFile("standin/main.go")
+	if err != nil {
+		return "", fmt.Errorf("stand-in source: %w", err)
+	}
+	sum := sha256.Sum256(src)
+	out := filepath.Join(imageCache(), "standin-"+hex.EncodeToString(sum[:8]))
+	if exists(out) {
+		return out, nil
+	}
+	if err := os.MkdirAll(imageCache(), 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out+".tmp", "./standin")
+	// The cluster's network namespace has no way out: build offline.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOPROXY=off", "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./standin: %v: %s", err, out)
+	}
+	return out, os.Rename(out+".tmp", out)
+}
+
+// StandinImage is a stand-in app image: the busybox userland, the
+// stand-in as its entrypoint and under every name in commands (healthcheck
+// and service commands; absolute paths are linked where they point), and
+// the workloads' roles in /standin.json.
+func StandinImage(standin string, commands []string, config []byte) (v1.Image, error) {
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		return nil, err
+	}
+	sb, err := os.ReadFile(standin)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{"nc": true, "wget": true}
+	for _, c := range append([]string{"pg_isready", "curl", "redis-cli", "healthcheck.sh", "python3", "python"}, commands...) {
+		mine[path.Base(c)] = true
+	}
+	files, err := busyboxFiles(bb, mine)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{path: "usr/local/bin/standin", data: sb, mode: 0o755},
+		file{path: "standin.json", data: config, mode: 0o644})
+	seen := map[string]bool{"usr/local/bin/standin": true, "standin.json": true}
+	for c := range mine {
+		seen["usr/local/bin/"+c] = true
+		files = append(files, file{path: "usr/local/bin/" + c, link: "/usr/local/bin/standin"})
+	}
+	for _, c := range commands {
+		if p := strings.TrimPrefix(path.Clean(c), "/"); strings.HasPrefix(c, "/") && !seen[p] && !strings.HasPrefix(p, "bin/") {
+			seen[p] = true
+			files = append(files, file{path: p, link: "/usr/local/bin/standin"})
+		}
+	}
+	return image(files, []string{"/usr/local/bin/standin"}, nil)
+}
+
+// WriteArchive writes images (by name) to a docker archive at out.
+func WriteArchive(out string, imgs map[string]v1.Image) error { return writeArchive(out, imgs) }
 
 // buildPause compiles pauseC with gcc -static.
 func buildPause(ctx context.Context) ([]byte, error) {
@@ -139,8 +215,20 @@ func busyboxFiles(bb string, skip map[string]bool) ([]file, error) {
 		return nil, fmt.Errorf("busybox --list: %v", err)
 	}
 	files := []file{{path: "bin/busybox", data: data, mode: 0o755}, {path: "tmp/", mode: 0o1777}}
+	// Debian's busybox sh runs its own applets whatever PATH says
+	// (FEATURE_PREFER_APPLETS), so its nc (no -z) and wget (segfaults in a
+	// pod) would win over the stand-in's: /bin/sh is Debian's dash, with
+	// the C library it links.
+	for _, f := range []string{"/bin/dash", "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("the images' shell: %w", err)
+		}
+		files = append(files, file{path: strings.TrimPrefix(f, "/"), data: data, mode: 0o755})
+	}
+	files = append(files, file{path: "bin/sh", link: "/bin/dash"})
 	for _, applet := range strings.Fields(string(list)) {
-		if applet != "busybox" && !skip[applet] {
+		if applet != "busybox" && applet != "sh" && !skip[applet] {
 			files = append(files, file{path: "bin/" + applet, link: "/bin/busybox"})
 		}
 	}
