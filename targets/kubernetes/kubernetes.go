@@ -2,8 +2,9 @@
 // k8s.io/api objects, one per file named <name>-<kind>.yaml, and a
 // kustomization.yaml listing them.
 //
-// What each compose feature becomes is written beside the code that does
-// it: workload.go (Deployment, StatefulSet, DaemonSet, Job), container.go,
+// Emit decides, then renders: plan.go computes every decision once (the
+// plan), and the rendering functions only read it. What each compose
+// feature becomes is written beside the code that does it: workload.go (Deployment, StatefulSet, DaemonSet, Job), container.go,
 // probes.go, wait.go (depends_on), service.go (Services, Ingress),
 // storage.go (volumes, bind mounts, secrets, configs), netpol.go
 // (networks). Whatever cannot be expressed is a warning with a code from
@@ -63,21 +64,11 @@ type object struct {
 	v          any
 }
 
+// emitter renders a plan into objects.
 type emitter struct {
-	g     *translate.Graph
-	o     Options
-	ns    string
+	*plan
 	diags diag.Diagnostics
 	objs  []object
-
-	svc       map[string]*svcInfo // by compose service name
-	claims    map[string]*claim   // by claim key (see storage.go)
-	jobWaiter bool                // some pod waits for a Job: emit the RBAC
-	// serviceNames are the Service names in use, so that a network alias
-	// never takes another service's name.
-	serviceNames map[string]bool
-	names        map[string]string // "Kind/name" → what owns it (storage.go)
-	fileObj      map[string]string // "secret:x", "config:x" → object name
 }
 
 // Emit renders g. It is a pure function of its arguments.
@@ -88,16 +79,20 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 	if o.KubectlImage == "" {
 		o.KubectlImage = DefaultKubectlImage
 	}
-	e := &emitter{g: g, o: o, ns: o.Namespace, svc: map[string]*svcInfo{}, serviceNames: map[string]bool{}, claims: map[string]*claim{}}
-	if e.ns == "" {
-		e.ns = g.Namespace
+	p, ds := decide(g, o)
+	if p == nil {
+		return nil, ds
 	}
-	if !e.plan() {
-		return nil, e.diags
-	}
-	e.nameFileObjects()
-	e.storage()
-	for _, s := range g.Services {
+	files, rds := render(p)
+	return files, append(ds, rds...)
+}
+
+// render writes the objects of a plan; it only reads the plan.
+func render(p *plan) ([]targets.File, diag.Diagnostics) {
+	e := &emitter{plan: p}
+	e.claimObjects()
+	e.boundFiles()
+	for _, s := range p.g.Services {
 		e.service(s)
 	}
 	e.secrets()
@@ -121,22 +116,22 @@ func (e *emitter) add(kind, name string, v any) { e.objs = append(e.objs, object
 
 // meta is the metadata every object gets: its name, the namespace, and
 // the recommended labels (name is the compose service or the object).
-func (e *emitter) meta(name, app string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: e.labels(app)}
+func (p *plan) meta(name, app string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: p.ns, Labels: p.labels(app)}
 }
 
-func (e *emitter) labels(app string) map[string]string {
+func (p *plan) labels(app string) map[string]string {
 	return map[string]string{
 		"app.kubernetes.io/name":       app,
-		"app.kubernetes.io/part-of":    e.g.Name,
+		"app.kubernetes.io/part-of":    p.g.Name,
 		"app.kubernetes.io/managed-by": "transship",
 	}
 }
 
 // selector picks a service's pods; it must never change for a workload,
 // so it holds only the name and the project.
-func (e *emitter) selector(app string) map[string]string {
-	return map[string]string{"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": e.g.Name}
+func (p *plan) selector(app string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": p.g.Name}
 }
 
 // namespace writes the Namespace the objects live in, so that

@@ -115,25 +115,37 @@ func (e *emitter) bindMount(si *svcInfo, m translate.Mount, p *podVolumes, vm *c
 		return true
 	}
 	// A file inside the project: a ConfigMap holding it, mounted as the file.
-	name := e.fileConfigMap(m.Source)
+	name := e.fileObj["file:"+m.Source]
 	vm.Name, vm.SubPath, vm.ReadOnly = name, path.Base(m.Source), true
 	p.add(corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: name}}}})
 	return true
 }
 
-// fileConfigMap makes (once) the ConfigMap of a bind-mounted file, named
-// after its project path, its key the file's base name.
-func (e *emitter) fileConfigMap(source string) string {
-	owner := "file " + source
-	for k, o := range e.names {
-		if o == owner && strings.HasPrefix(k, "ConfigMap/") {
-			return strings.TrimPrefix(k, "ConfigMap/")
+// nameBoundFiles names the ConfigMap of each bind-mounted project file
+// (one per file, however many services mount it), after its project path;
+// the key is the file's base name.
+func (p *planner) nameBoundFiles() {
+	for _, s := range p.g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind != translate.MountBind || hostPath(m.Source) || p.claims[bindKey(m.Source)] != nil {
+				continue
+			}
+			if _, done := p.fileObj["file:"+m.Source]; !done {
+				p.fileObj["file:"+m.Source] = p.unique("ConfigMap", dnsName(strings.TrimPrefix(m.Source, "./"), 63), "file "+m.Source)
+			}
 		}
 	}
-	name := e.unique("ConfigMap", dnsName(strings.TrimPrefix(source, "./"), 63), owner)
-	fd, _ := e.fileData(source)
-	e.configMap(name, name, path.Base(source), fd.Data)
-	return name
+}
+
+// boundFiles writes the ConfigMaps nameBoundFiles named.
+func (e *emitter) boundFiles() {
+	for _, k := range sortedKeys(e.fileObj) {
+		if source, ok := strings.CutPrefix(k, "file:"); ok {
+			name := e.fileObj[k]
+			fd, _ := e.fileData(source)
+			e.configMap(name, name, path.Base(source), fd.Data)
+		}
+	}
 }
 
 // fileMount mounts one secret or config as a file at its target, from

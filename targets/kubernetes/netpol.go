@@ -34,21 +34,42 @@ func networkLabel(net string) string { return "network.transship.io/" + dnsName(
 
 // policiesFor: NetworkPolicies are on, and the network is the project's
 // own (an external network's other members are not in this output).
-func (e *emitter) policiesFor(net string) bool {
-	if !e.o.Site.NetworkPolicies {
+func (p *plan) policiesFor(net string) bool {
+	if !p.o.Site.NetworkPolicies {
 		return false
 	}
-	n := e.network(net)
+	n := p.network(net)
 	return n != nil && !n.External
 }
 
-func (e *emitter) network(name string) *translate.Network {
-	for _, n := range e.g.Networks {
+func (p *plan) network(name string) *translate.Network {
+	for _, n := range p.g.Networks {
 		if n.Name == name {
 			return n
 		}
 	}
 	return nil
+}
+
+// namePolicies names every NetworkPolicy networkPolicies may write, in
+// the order it writes them.
+func (p *planner) namePolicies() {
+	if !p.o.Site.NetworkPolicies {
+		return
+	}
+	name := func(kind, base, owner string) {
+		p.fileObj["policy:"+kind+" "+owner] = p.unique("NetworkPolicy", joinName(base, kind, 63), kind+" "+owner)
+	}
+	for _, n := range p.g.Networks {
+		if len(n.Members) > 0 && !n.External {
+			p.fileObj["policy:network "+n.Name] = p.unique("NetworkPolicy", joinName("network", n.Name, 63), "network "+n.Name)
+		}
+	}
+	for _, s := range p.g.Services {
+		si := p.svc[s.Name]
+		name("published", si.name, si.name)
+		name("egress", si.name, si.name)
+	}
 }
 
 func (e *emitter) networkPolicies() {
@@ -64,7 +85,7 @@ func (e *emitter) networkPolicies() {
 			continue
 		}
 		sel := metav1.LabelSelector{MatchLabels: map[string]string{networkLabel(n.Name): "true"}}
-		name := e.unique("NetworkPolicy", joinName("network", n.Name, 63), "network "+n.Name)
+		name := e.fileObj["policy:network "+n.Name]
 		e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, name),
 			Spec: networkingv1.NetworkPolicySpec{PodSelector: sel, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 				Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}}}}}})
@@ -75,9 +96,9 @@ func (e *emitter) networkPolicies() {
 	}
 }
 
-func (e *emitter) inPolicies(s *translate.Service) bool {
+func (p *plan) inPolicies(s *translate.Service) bool {
 	for _, n := range s.Networks {
-		if e.policiesFor(n.Network) {
+		if p.policiesFor(n.Network) {
 			return true
 		}
 	}
@@ -99,7 +120,7 @@ func (e *emitter) publishedPolicy(si *svcInfo) {
 	if len(ports) == 0 {
 		return
 	}
-	name := e.unique("NetworkPolicy", joinName(si.name, "published", 63), "published "+si.name)
+	name := e.fileObj["policy:published "+si.name]
 	e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, si.name),
 		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: e.selector(si.name)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -120,7 +141,7 @@ func (e *emitter) egressPolicy(si *svcInfo) {
 		to = append(to, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{networkLabel(n.Name): "true"}}})
 	}
 	udp, tcp, dns := corev1.ProtocolUDP, corev1.ProtocolTCP, intstr.FromInt32(53)
-	name := e.unique("NetworkPolicy", joinName(si.name, "egress", 63), "egress "+si.name)
+	name := e.fileObj["policy:egress "+si.name]
 	e.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: e.meta(name, si.name),
 		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: e.selector(si.name)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},

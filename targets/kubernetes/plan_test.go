@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -182,4 +183,40 @@ func loadGraph(t *testing.T, compose string) *translate.Graph {
 		t.Fatalf("load: %v", ds)
 	}
 	return g
+}
+
+// The plan is decided once and only read by rendering: rendering one plan
+// twice gives the same bytes and the same warnings (a renderer that
+// changed the plan, say by appending to a service's aliases or waits,
+// would not), so a second renderer can share it.
+func TestRenderLeavesThePlanAlone(t *testing.T) {
+	g := loadGraph(t, `x-transship: {namespace: shop}
+services:
+  web:
+    image: nginx
+    ports: ["80:80"]
+    volumes: [data:/data, ./site.conf:/etc/site.conf]
+    networks: {front: {aliases: [www]}}
+    depends_on:
+      db: {condition: service_healthy}
+      seed: {condition: service_completed_successfully}
+  db: {image: postgres, healthcheck: {test: ["CMD", "true"]}, networks: [front]}
+  seed: {image: x, restart: "no"}
+volumes: {data: {}}
+networks: {front: {}}
+`)
+	p, ds := decide(g, Options{WaitImage: DefaultWaitImage, KubectlImage: DefaultKubectlImage})
+	if p == nil {
+		t.Fatal(ds)
+	}
+	first, ds1 := render(p)
+	second, ds2 := render(p)
+	if len(first) != len(second) || len(ds1) != len(ds2) {
+		t.Fatalf("second render: %d files, %d warnings; first: %d, %d", len(second), len(ds2), len(first), len(ds1))
+	}
+	for i := range first {
+		if first[i].Path != second[i].Path || !bytes.Equal(first[i].Data, second[i].Data) {
+			t.Errorf("%s differs between two renders of one plan", first[i].Path)
+		}
+	}
 }

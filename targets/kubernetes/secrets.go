@@ -30,17 +30,17 @@ func dataKey(name string) string {
 }
 
 // objectOf names the Secret or ConfigMap a mount reads, and its key.
-func (e *emitter) objectOf(m translate.Mount) (string, string) {
+func (p *plan) objectOf(m translate.Mount) (string, string) {
 	if m.Kind == translate.MountSecret {
-		for _, s := range e.g.Secrets {
+		for _, s := range p.g.Secrets {
 			if s.Name == m.Source {
-				return e.secretName(s), dataKey(s.Name)
+				return p.secretName(s), dataKey(s.Name)
 			}
 		}
 	}
-	for _, c := range e.g.Configs {
+	for _, c := range p.g.Configs {
 		if c.Name == m.Source {
-			return e.configName(c), dataKey(c.Name)
+			return p.configName(c), dataKey(c.Name)
 		}
 	}
 	return dnsName(m.Source, 63), dataKey(m.Source)
@@ -48,26 +48,26 @@ func (e *emitter) objectOf(m translate.Mount) (string, string) {
 
 // nameFileObjects names every Secret and ConfigMap of a secret or config
 // before any pod refers to one. External ones keep their real name.
-func (e *emitter) nameFileObjects() {
-	e.fileObj = map[string]string{}
-	for _, s := range e.g.Secrets {
+func (p *planner) nameFileObjects() {
+	p.fileObj = map[string]string{}
+	for _, s := range p.g.Secrets {
 		name := dnsName(s.RealName, 253)
 		if !s.External {
-			name = e.unique("Secret", dnsName(s.Name, 63), "secret "+s.Name)
+			name = p.unique("Secret", dnsName(s.Name, 63), "secret "+s.Name)
 		}
-		e.fileObj["secret:"+s.Name] = name
+		p.fileObj["secret:"+s.Name] = name
 	}
-	for _, c := range e.g.Configs {
+	for _, c := range p.g.Configs {
 		name := dnsName(c.RealName, 253)
 		if !c.External {
-			name = e.unique("ConfigMap", dnsName(c.Name, 63), "config "+c.Name)
+			name = p.unique("ConfigMap", dnsName(c.Name, 63), "config "+c.Name)
 		}
-		e.fileObj["config:"+c.Name] = name
+		p.fileObj["config:"+c.Name] = name
 	}
 }
 
-func (e *emitter) secretName(s *translate.Secret) string { return e.fileObj["secret:"+s.Name] }
-func (e *emitter) configName(c *translate.Config) string { return e.fileObj["config:"+c.Name] }
+func (p *plan) secretName(s *translate.Secret) string { return p.fileObj["secret:"+s.Name] }
+func (p *plan) configName(c *translate.Config) string { return p.fileObj["config:"+c.Name] }
 
 func (e *emitter) secrets() {
 	for _, s := range e.g.Secrets {

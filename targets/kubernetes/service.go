@@ -32,27 +32,27 @@ type port struct {
 // and protocol. In compose, peers connect to the container port under the
 // service's name, whatever is published; so the Service's port is the
 // container port, and published ports only matter from outside.
-func (e *emitter) servicePorts(si *svcInfo) {
+func (p *planner) servicePorts(si *svcInfo) {
 	s := si.s
 	seen := map[string]int{}
-	for _, p := range append(append(slices.Clip(s.Ports), s.Expose...), e.imagePorts(s)...) {
-		proto := corev1.Protocol(strings.ToUpper(p.Protocol))
+	for _, cp := range append(append(slices.Clip(s.Ports), s.Expose...), p.imagePorts(s)...) {
+		proto := corev1.Protocol(strings.ToUpper(cp.Protocol))
 		if proto == "" {
 			proto = corev1.ProtocolTCP
 		}
-		key := string(proto) + "/" + uitoa(p.Target)
+		key := string(proto) + "/" + uitoa(cp.Target)
 		if i, dup := seen[key]; dup {
 			if si.ports[i].published == "" {
-				si.ports[i].published = p.Published
+				si.ports[i].published = cp.Published
 			}
 			continue
 		}
 		if len(si.ports) == maxPorts {
-			e.warn(CodePortRange, p.Src, "service %s has more than %d ports; port %d and the ones after it are left out", s.Name, maxPorts, p.Target)
+			p.warn(CodePortRange, cp.Src, "service %s has more than %d ports; port %d and the ones after it are left out", s.Name, maxPorts, cp.Target)
 			break
 		}
 		seen[key] = len(si.ports)
-		si.ports = append(si.ports, port{name: portName(p.Name, string(proto), p.Target), target: p.Target, proto: proto, published: p.Published, app: p.AppProtocol, src: p.Src})
+		si.ports = append(si.ports, port{name: portName(cp.Name, string(proto), cp.Target), target: cp.Target, proto: proto, published: cp.Published, app: cp.AppProtocol, src: cp.Src})
 	}
 	dedupePortNames(si.ports)
 }
@@ -60,18 +60,18 @@ func (e *emitter) servicePorts(si *svcInfo) {
 // serviceName decides whether the service gets a Service, once every
 // kind is known: with ports, as a StatefulSet's governing Service, when
 // peers wait for it or link to it, or for its network aliases.
-func (e *emitter) serviceName(si *svcInfo) {
-	if len(si.ports) > 0 || si.kind == kindStatefulSet || e.awaited(si.s.Name) || e.aliased(si.s) {
+func (p *planner) serviceName(si *svcInfo) {
+	if len(si.ports) > 0 || si.kind == kindStatefulSet || p.awaited(si.s.Name) || p.aliased(si.s) {
 		si.service = si.name
-		si.serviceType = e.serviceType(si)
+		si.serviceType = p.serviceType(si)
 	}
 }
 
 // imagePorts are the image's EXPOSE ports (from transship.lock or
 // --resolve-images), used when compose names no port: peers reach them
 // under the service's name in compose too.
-func (e *emitter) imagePorts(s *translate.Service) []translate.Port {
-	info := e.g.ImageInfo(s.Image)
+func (p *plan) imagePorts(s *translate.Service) []translate.Port {
+	info := p.g.ImageInfo(s.Image)
 	if info == nil || len(s.Ports) > 0 || len(s.Expose) > 0 {
 		return nil
 	}
@@ -108,10 +108,10 @@ func containerPorts(ps []port) []corev1.ContainerPort {
 
 // awaited: another service depends on or links to this one, so its name
 // must resolve even without ports (a headless Service).
-func (e *emitter) awaited(name string) bool {
-	for _, s := range e.g.Services {
+func (p *plan) awaited(name string) bool {
+	for _, s := range p.g.Services {
 		for _, d := range s.DependsOn {
-			if d.Service == name && e.svc[name] != nil && e.svc[name].kind != kindJob {
+			if d.Service == name && p.svc[name] != nil && p.svc[name].kind != kindJob {
 				return true
 			}
 		}
@@ -124,13 +124,37 @@ func (e *emitter) awaited(name string) bool {
 	return false
 }
 
-func (e *emitter) aliased(s *translate.Service) bool {
+func (p *plan) aliased(s *translate.Service) bool {
 	for _, n := range s.Networks {
 		if len(n.Aliases) > 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// planAliases picks the network aliases that get a Service of their own:
+// those that are DNS labels and no other Service's name.
+func (p *planner) planAliases(si *svcInfo) {
+	if si.service == "" {
+		return
+	}
+	for _, n := range si.s.Networks {
+		for _, a := range n.Aliases {
+			name := dnsName(a, 63)
+			switch {
+			case name != a:
+				p.warn(CodeAlias, n.Src, "alias %q is not a DNS label; no Service is made for it", a)
+			case p.serviceNames[name]:
+				if name != si.name {
+					p.warn(CodeAlias, n.Src, "alias %q is already the name of another Service; it is left out", a)
+				}
+			default:
+				p.serviceNames[name] = true
+				si.aliases = append(si.aliases, name)
+			}
+		}
+	}
 }
 
 // serviceObjects writes the Service and one more per network alias.
@@ -141,22 +165,8 @@ func (e *emitter) serviceObjects(si *svcInfo) {
 		return
 	}
 	e.add("Service", si.name, e.serviceObject(si, si.name))
-	taken := e.serviceNames
-	for _, n := range si.s.Networks {
-		for _, a := range n.Aliases {
-			name := dnsName(a, 63)
-			switch {
-			case name != a:
-				e.warn(CodeAlias, n.Src, "alias %q is not a DNS label; no Service is made for it", a)
-			case taken[name]:
-				if name != si.name {
-					e.warn(CodeAlias, n.Src, "alias %q is already the name of another Service; it is left out", a)
-				}
-			default:
-				taken[name] = true
-				e.add("Service", name, e.serviceObject(si, name))
-			}
-		}
+	for _, name := range si.aliases {
+		e.add("Service", name, e.serviceObject(si, name))
 	}
 }
 
@@ -193,11 +203,11 @@ func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 // awaited service with no TCP port is headless too: its name then
 // resolves only while a pod is ready, which is what its waits look for
 // (wait.go); a ClusterIP name resolves at once, proving nothing.
-func (e *emitter) serviceType(si *svcInfo) corev1.ServiceType {
+func (p *planner) serviceType(si *svcInfo) corev1.ServiceType {
 	s := si.s
 	switch t := s.Ext.ServiceType; {
-	case t == "LoadBalancer" && !e.o.Site.LoadBalancer:
-		e.warn(CodeServiceType, sub(s.Src, "x-transship.service_type"), "the site has no load balancers (a LoadBalancer Service would stay pending); service %s gets a NodePort Service", s.Name)
+	case t == "LoadBalancer" && !p.o.Site.LoadBalancer:
+		p.warn(CodeServiceType, sub(s.Src, "x-transship.service_type"), "the site has no load balancers (a LoadBalancer Service would stay pending); service %s gets a NodePort Service", s.Name)
 		return corev1.ServiceTypeNodePort
 	case t == "Headless" || t != "" && len(si.ports) == 0:
 		return "Headless"
@@ -206,26 +216,26 @@ func (e *emitter) serviceType(si *svcInfo) corev1.ServiceType {
 	case len(si.ports) == 0 || si.kind == kindStatefulSet:
 		return "Headless"
 	}
-	if e.o.Site.PublishedPorts == "NodePort" {
-		exposed := e.ingressPort(si)
+	if p.o.Site.PublishedPorts == "NodePort" {
+		exposed := p.ingressPort(si)
 		for _, p := range si.ports {
 			if p.published != "" && (exposed == nil || p.target != exposed.target) {
 				return corev1.ServiceTypeNodePort
 			}
 		}
 	}
-	if firstTCP(si.ports) == nil && e.awaited(s.Name) {
+	if firstTCP(si.ports) == nil && p.awaited(s.Name) {
 		return "Headless"
 	}
 	return ""
 }
 
 // exposed: x-transship expose, kompose.service.expose, or --expose.
-func (e *emitter) exposed(si *svcInfo) bool {
+func (p *plan) exposed(si *svcInfo) bool {
 	if si.s.Ext.Expose != nil {
 		return true
 	}
-	for _, n := range e.o.Expose {
+	for _, n := range p.o.Expose {
 		if n == si.s.Name || n == "*" && slices.ContainsFunc(si.ports, func(p port) bool { return p.published != "" }) {
 			return true
 		}
@@ -235,8 +245,8 @@ func (e *emitter) exposed(si *svcInfo) bool {
 
 // ingressPort is the port an Ingress routes to: the one asked for, else
 // the first published port, else the first port.
-func (e *emitter) ingressPort(si *svcInfo) *port {
-	if !e.exposed(si) || len(si.ports) == 0 {
+func (p *plan) ingressPort(si *svcInfo) *port {
+	if !p.exposed(si) || len(si.ports) == 0 {
 		return nil
 	}
 	if x := si.s.Ext.Expose; x != nil && x.Port != 0 {

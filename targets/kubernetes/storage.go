@@ -43,50 +43,48 @@ type claim struct {
 }
 
 // sharedStorage: the site offers storage that several pods can mount.
-func (e *emitter) sharedStorage() bool {
-	return e.o.Site.NFS != nil || e.o.Site.SharedStorageClass != ""
+func (p *plan) sharedStorage() bool {
+	return p.o.Site.NFS != nil || p.o.Site.SharedStorageClass != ""
 }
 
 func volumeKey(name string) string { return "volume:" + name }
 func bindKey(source string) string { return "bind:" + source }
 
-// storage plans every claim.
-func (e *emitter) storage() {
-	for _, v := range e.g.Volumes {
-		if len(v.Users) == 0 || e.allEmptyDir(v.Users) {
+// storage plans every claim: named volumes, then the bind mounts that
+// become claims, in the services' order.
+func (p *planner) storage() {
+	for _, v := range p.g.Volumes {
+		if len(v.Users) == 0 || p.allEmptyDir(v.Users) {
 			continue
 		}
 		c := &claim{what: "volume " + v.Name, users: v.Users, src: v.Src, size: v.Ext.Size, class: v.Ext.StorageClass}
 		if v.External {
 			c.name, c.external = dnsName(v.RealName, 253), true
-			e.warn(CodeNotEmbedded, v.Src, "volume %s is external: a PersistentVolumeClaim named %s must exist in the namespace", v.Name, c.name)
+			p.warn(CodeNotEmbedded, v.Src, "volume %s is external: a PersistentVolumeClaim named %s must exist in the namespace", v.Name, c.name)
 		} else {
-			c.name = e.unique("PersistentVolumeClaim", dnsName(v.Name, 63), c.what)
+			c.name = p.unique("PersistentVolumeClaim", dnsName(v.Name, 63), c.what)
 		}
-		e.claims[volumeKey(v.Name)] = c
-		e.decide(c, v.Ext.AccessMode)
+		p.claims[volumeKey(v.Name)] = c
+		p.decide(c, v.Ext.AccessMode)
 	}
 	var binds []*claim
-	for _, s := range e.g.Services {
+	for _, s := range p.g.Services {
 		for _, m := range s.Mounts {
-			if m.Kind == translate.MountBind && e.bindClaimed(m) {
-				if c := e.bindClaim(s, m); c != nil {
+			if m.Kind == translate.MountBind && p.bindClaimed(m) {
+				if c := p.bindClaim(s, m); c != nil {
 					binds = append(binds, c)
 				}
 			}
 		}
 	}
 	for _, c := range binds {
-		e.decide(c, "")
-	}
-	for _, k := range sortedKeys(e.claims) {
-		e.claimObjects(e.claims[k])
+		p.decide(c, "")
 	}
 }
 
-func (e *emitter) allEmptyDir(users []string) bool {
+func (p *plan) allEmptyDir(users []string) bool {
 	for _, u := range users {
-		if si := e.svc[u]; si == nil || si.s.Ext.VolumeType != "emptyDir" {
+		if si := p.svc[u]; si == nil || si.s.Ext.VolumeType != "emptyDir" {
 			return false
 		}
 	}
@@ -94,71 +92,80 @@ func (e *emitter) allEmptyDir(users []string) bool {
 }
 
 // decide sets a claim's access mode, size and class from its users.
-func (e *emitter) decide(c *claim, access string) {
+func (p *planner) decide(c *claim, access string) {
 	shared := len(c.users) > 1
 	var owner *svcInfo
 	for _, u := range c.users {
-		if si := e.svc[u]; si != nil {
+		if si := p.svc[u]; si != nil {
 			owner = si
 			shared = shared || replicas(si.s) > 1 || si.kind == kindDaemonSet
 			c.size, c.class = firstNonEmpty(c.size, si.s.Ext.VolumeSize), firstNonEmpty(c.class, si.s.Ext.VolumeClass)
 		}
 	}
-	c.size = firstNonEmpty(c.size, e.o.Site.VolumeSize, "1Gi")
+	c.size = firstNonEmpty(c.size, p.o.Site.VolumeSize, "1Gi")
 	switch {
 	case c.external:
 	case len(c.users) == 1 && owner != nil && owner.kind == kindStatefulSet && !strings.HasPrefix(c.what, "bind"):
 		c.template, c.access = true, corev1.ReadWriteOnce
-		c.class = firstNonEmpty(c.class, e.o.Site.StorageClass)
+		c.class = firstNonEmpty(c.class, p.o.Site.StorageClass)
 		if replicas(owner.s) > 1 && owner.s.Ext.Workload == "" {
-			e.warn(CodeReplicaData, c.src, "%s: each of the %d replicas of %s gets its own copy, where compose shares one volume; use a site with shared storage (--site egi-im) to share it", c.what, replicas(owner.s), owner.s.Name)
+			p.warn(CodeReplicaData, c.src, "%s: each of the %d replicas of %s gets its own copy, where compose shares one volume; use a site with shared storage (--site egi-im) to share it", c.what, replicas(owner.s), owner.s.Name)
 		}
-	case shared && e.o.Site.NFS != nil && c.class == "":
+	case shared && p.o.Site.NFS != nil && c.class == "":
 		c.nfs, c.access = true, corev1.ReadWriteMany
 	case shared:
 		c.access = corev1.ReadWriteMany
-		c.class = firstNonEmpty(c.class, e.o.Site.SharedStorageClass)
+		c.class = firstNonEmpty(c.class, p.o.Site.SharedStorageClass)
 		if c.class == "" {
-			e.warn(CodeSharedStorage, c.src, "%s is shared by %s: it needs ReadWriteMany storage, which the cluster's default storage class may not offer; name one with x-transship storage_class or a site (--site egi-im)", c.what, strings.Join(c.users, ", "))
+			p.warn(CodeSharedStorage, c.src, "%s is shared by %s: it needs ReadWriteMany storage, which the cluster's default storage class may not offer; name one with x-transship storage_class or a site (--site egi-im)", c.what, strings.Join(c.users, ", "))
 		}
 	default:
 		c.access = corev1.ReadWriteOnce
-		c.class = firstNonEmpty(c.class, e.o.Site.StorageClass)
+		c.class = firstNonEmpty(c.class, p.o.Site.StorageClass)
 	}
 	if access != "" {
 		c.access = corev1.PersistentVolumeAccessMode(access)
+	}
+	if c.external {
+		return // an existing claim: its size is not ours to set
+	}
+	if q, err := resource.ParseQuantity(c.size); err != nil {
+		p.warn(CodeUnsupported, c.src, "%s: size %q is not a Kubernetes quantity; 1Gi is used", c.what, c.size)
+		c.size = "1Gi"
+	} else {
+		c.size = q.String()
 	}
 }
 
 // holdsRWO: the service mounts a single-node claim, so two of its pods
 // must never run at once (Deployment strategy Recreate).
-func (e *emitter) holdsRWO(s *translate.Service) bool {
+func (p *plan) holdsRWO(s *translate.Service) bool {
 	for _, m := range s.Mounts {
-		if c := e.claimFor(s, m); c != nil && !c.external && (c.access == corev1.ReadWriteOnce || c.access == corev1.ReadWriteOncePod) {
+		if c := p.claimFor(s, m); c != nil && !c.external && (c.access == corev1.ReadWriteOnce || c.access == corev1.ReadWriteOncePod) {
 			return true
 		}
 	}
 	return false
 }
 
-func (e *emitter) claimFor(s *translate.Service, m translate.Mount) *claim {
+func (p *plan) claimFor(s *translate.Service, m translate.Mount) *claim {
 	switch {
 	case m.Kind == translate.MountVolume && m.Source != "" && s.Ext.VolumeType != "emptyDir":
-		return e.claims[volumeKey(m.Source)]
+		return p.claims[volumeKey(m.Source)]
 	case m.Kind == translate.MountBind:
-		return e.claims[bindKey(m.Source)]
+		return p.claims[bindKey(m.Source)]
 	}
 	return nil
 }
 
 // bindClaimed: the bind mount becomes a claim (not a ConfigMap, not a
 // hostPath).
-func (e *emitter) bindClaimed(m translate.Mount) bool {
+func (p *plan) bindClaimed(m translate.Mount) bool {
 	if hostPath(m.Source) {
 		return false
 	}
 	if m.SourceKind == "file" {
-		_, ok := e.fileData(m.Source)
+		_, ok := p.fileData(m.Source)
 		return !ok
 	}
 	return true
@@ -167,21 +174,21 @@ func (e *emitter) bindClaimed(m translate.Mount) bool {
 func hostPath(src string) bool { return strings.HasPrefix(src, "/") || strings.HasPrefix(src, "~") }
 
 // fileData is a project file that can be embedded.
-func (e *emitter) fileData(name string) (translate.FileData, bool) {
-	fd, ok := e.o.Files[name]
+func (p *plan) fileData(name string) (translate.FileData, bool) {
+	fd, ok := p.o.Files[name]
 	return fd, ok && fd.Problem == ""
 }
 
 // bindClaim adds s to the users of a bind mount's claim; it returns the
 // claim when it is new.
-func (e *emitter) bindClaim(s *translate.Service, m translate.Mount) (added *claim) {
+func (p *planner) bindClaim(s *translate.Service, m translate.Mount) (added *claim) {
 	key := bindKey(m.Source)
-	c := e.claims[key]
+	c := p.claims[key]
 	if c == nil {
 		what := "bind mount " + m.Source
-		c = &claim{what: what, src: m.Src, name: e.unique("PersistentVolumeClaim", dnsName(strings.TrimPrefix(path.Clean(m.Source), "../"), 63), what)}
-		e.claims[key] = c
-		e.bindWarning(m, c)
+		c = &claim{what: what, src: m.Src, name: p.unique("PersistentVolumeClaim", dnsName(strings.TrimPrefix(path.Clean(m.Source), "../"), 63), what)}
+		p.claims[key] = c
+		p.bindWarning(m, c)
 		added = c
 	}
 	if !slices.Contains(c.users, s.Name) {
@@ -190,24 +197,31 @@ func (e *emitter) bindClaim(s *translate.Service, m translate.Mount) (added *cla
 	return added
 }
 
-func (e *emitter) bindWarning(m translate.Mount, c *claim) {
+func (p *planner) bindWarning(m translate.Mount, c *claim) {
 	switch {
 	case m.SourceKind == "file":
-		fd := e.o.Files[m.Source]
+		fd := p.o.Files[m.Source]
 		why := fd.Problem
 		if why == "" {
 			why = "it was not read"
 		}
-		e.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it is mounted from claim %s, into which the file must be copied as %s", m.Source, why, c.name, path.Base(m.Target))
+		p.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it is mounted from claim %s, into which the file must be copied as %s", m.Source, why, c.name, path.Base(m.Target))
 	case m.SourceKind == "dir":
-		e.warn(CodeBindDir, m.Src, "bind mount %s is a directory: its content is not carried; it becomes claim %s, into which the files must be copied", m.Source, c.name)
+		p.warn(CodeBindDir, m.Src, "bind mount %s is a directory: its content is not carried; it becomes claim %s, into which the files must be copied", m.Source, c.name)
 	case strings.HasPrefix(m.Source, "../"):
-		e.warn(CodeBindDir, m.Src, "bind mount %s is outside the project directory; it becomes claim %s", m.Source, c.name)
+		p.warn(CodeBindDir, m.Src, "bind mount %s is outside the project directory; it becomes claim %s", m.Source, c.name)
 	}
 }
 
-// claimObjects writes a claim (and its NFS PersistentVolume).
-func (e *emitter) claimObjects(c *claim) {
+// claimObjects writes every claim, by key.
+func (e *emitter) claimObjects() {
+	for _, k := range sortedKeys(e.claims) {
+		e.claimObject(e.claims[k])
+	}
+}
+
+// claimObject writes a claim (and its NFS PersistentVolume).
+func (e *emitter) claimObject(c *claim) {
 	if c.external || c.template {
 		return
 	}
@@ -232,12 +246,7 @@ func (e *emitter) claimObjects(c *claim) {
 }
 
 func (e *emitter) pvc(c *claim) *corev1.PersistentVolumeClaim {
-	q, err := resource.ParseQuantity(c.size)
-	if err != nil {
-		e.warn(CodeUnsupported, c.src, "%s: size %q is not a Kubernetes quantity; 1Gi is used", c.what, c.size)
-		q = resource.MustParse("1Gi")
-	}
-	c.size = q.String()
+	q := resource.MustParse(c.size) // decide checked it
 	spec := corev1.PersistentVolumeClaimSpec{
 		AccessModes: []corev1.PersistentVolumeAccessMode{c.access},
 		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: q}},
@@ -250,15 +259,12 @@ func (e *emitter) pvc(c *claim) *corev1.PersistentVolumeClaim {
 
 // unique gives an object of a kind a name no other owner has: a derived
 // name that collides gets a hash suffix of its owner.
-func (e *emitter) unique(kind, want, owner string) string {
-	if e.names == nil {
-		e.names = map[string]string{}
-	}
+func (p *planner) unique(kind, want, owner string) string {
 	name := want
-	if prev, ok := e.names[kind+"/"+name]; ok && prev != owner {
+	if prev, ok := p.names[kind+"/"+name]; ok && prev != owner {
 		name = joinName(want, hashOf(owner), 63)
 	}
-	e.names[kind+"/"+name] = owner
+	p.names[kind+"/"+name] = owner
 	return name
 }
 

@@ -33,19 +33,70 @@ import (
 //
 // A dependency that is not part of the output (required: false and not
 // selected) is not awaited, as in compose.
-func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
-	var out []corev1.Container
+// wait is one dependency a service's pods wait for.
+type wait struct {
+	dep *svcInfo
+	// job: wait for the Job to complete (kubectl); else for a pod of dep
+	// to be ready.
+	job bool
+}
+
+// planWaits decides what each depends_on entry of si waits for, warning
+// where that is not what compose does.
+func (p *planner) planWaits(si *svcInfo) {
 	for _, d := range si.s.DependsOn {
-		dep := e.svc[d.Service]
+		dep := p.svc[d.Service]
 		if dep == nil {
 			continue
 		}
-		switch {
-		case d.Condition == "service_completed_successfully" || dep.kind == kindJob:
-			out = append(out, e.waitJob(si, dep, d, spec)...)
-		default:
-			out = append(out, e.waitService(dep, d))
+		if d.Condition == "service_completed_successfully" || dep.kind == kindJob {
+			if p.planJobWait(si, dep, d) {
+				si.waits = append(si.waits, wait{dep: dep, job: true})
+			}
+			continue
 		}
+		if d.Condition == "service_healthy" && (dep.s.Health == nil || dep.s.Health.Disabled) {
+			p.warn(CodeWait, d.Src, "service %s has no healthcheck to wait for; its pod is awaited until it runs", d.Service)
+		}
+		if firstTCP(dep.ports) == nil && dep.serviceType != "Headless" {
+			p.warn(CodeWait, d.Src, "service %s has no TCP port and its Service is not headless, so the wait shows only that the Service exists, not that %s is up", d.Service, d.Service)
+		}
+		si.waits = append(si.waits, wait{dep: dep})
+	}
+}
+
+// planJobWait reports whether si can wait for dep to complete.
+func (p *planner) planJobWait(si, dep *svcInfo, d translate.DepEdge) bool {
+	if dep.kind != kindJob {
+		p.warn(CodeWait, d.Src, "service %s runs as a %s, which never completes; it is not awaited", d.Service, dep.kind)
+		return false
+	}
+	if d.Condition != "service_completed_successfully" {
+		p.warn(CodeWait, d.Src, "service %s runs as a Job; %s waits for it to complete, which is stricter than %s", d.Service, si.s.Name, d.Condition)
+	}
+	p.warn(CodeJobFailure, d.Src, "if Job %s fails, the pods of %s stop in their init phase with an error naming it, and Kubernetes retries them; compose would not start %s at all", dep.name, si.s.Name, si.s.Name)
+	if sa := si.s.Ext.ServiceAccount; sa != "" && sa != p.waiterName() {
+		p.warn(CodeWait, d.Src, "service %s uses service account %s, which needs permission to get and watch jobs to wait for %s", si.s.Name, sa, d.Service)
+	}
+	p.jobWaiter = true
+	return true
+}
+
+// waits renders si's waits as init containers; a pod that waits for a
+// Job reads it with the waiter's ServiceAccount (or the service's own),
+// so it gets a token.
+func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
+	var out []corev1.Container
+	for _, w := range si.waits {
+		if !w.job {
+			out = append(out, e.waitService(w.dep))
+			continue
+		}
+		if spec.ServiceAccountName == "" {
+			spec.ServiceAccountName = e.waiterName()
+		}
+		spec.AutomountServiceAccountToken = nil
+		out = append(out, e.waitJob(w.dep)...)
 	}
 	return out
 }
@@ -54,23 +105,17 @@ func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
 // up in: the Kubernetes default, which EGI's clusters keep.
 const clusterDomain = "cluster.local"
 
-func (e *emitter) waitService(dep *svcInfo, d translate.DepEdge) corev1.Container {
-	if d.Condition == "service_healthy" && (dep.s.Health == nil || dep.s.Health.Disabled) {
-		e.warn(CodeWait, d.Src, "service %s has no healthcheck to wait for; its pod is awaited until it runs", d.Service)
-	}
+func (e *emitter) waitService(dep *svcInfo) corev1.Container {
 	c := corev1.Container{Name: joinName("wait-for", dep.name, 63), Image: e.o.WaitImage}
 	var check string
 	if p := firstTCP(dep.ports); p != nil {
 		check = fmt.Sprintf("nc -z -w 2 %s %d", dep.service, p.target)
 	} else {
-		if dep.serviceType != "Headless" {
-			e.warn(CodeWait, d.Src, "service %s has no TCP port and its Service is not headless, so the wait shows only that the Service exists, not that %s is up", d.Service, d.Service)
-		}
 		check = fmt.Sprintf("nslookup %s.$(NAMESPACE).svc.%s", dep.service, clusterDomain)
 		c.Env = []corev1.EnvVar{{Name: "NAMESPACE", ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}
 	}
-	c.Command = []string{"sh", "-c", fmt.Sprintf("until %s >/dev/null 2>&1; do echo waiting for %s; sleep 2; done", check, d.Service)}
+	c.Command = []string{"sh", "-c", fmt.Sprintf("until %s >/dev/null 2>&1; do echo waiting for %s; sleep 2; done", check, dep.s.Name)}
 	return c
 }
 
@@ -83,25 +128,7 @@ func firstTCP(ps []port) *port {
 	return nil
 }
 
-func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *corev1.PodSpec) []corev1.Container {
-	if dep.kind != kindJob {
-		e.warn(CodeWait, d.Src, "service %s runs as a %s, which never completes; it is not awaited", d.Service, dep.kind)
-		return nil
-	}
-	if d.Condition != "service_completed_successfully" {
-		e.warn(CodeWait, d.Src, "service %s runs as a Job; %s waits for it to complete, which is stricter than %s", d.Service, si.s.Name, d.Condition)
-	}
-	e.warn(CodeJobFailure, d.Src, "if Job %s fails, the pods of %s stop in their init phase with an error naming it, and Kubernetes retries them; compose would not start %s at all", dep.name, si.s.Name, si.s.Name)
-	switch spec.ServiceAccountName {
-	case "":
-		spec.ServiceAccountName = e.waiterName()
-		spec.AutomountServiceAccountToken = nil
-	case e.waiterName():
-	default:
-		e.warn(CodeWait, d.Src, "service %s uses service account %s, which needs permission to get and watch jobs to wait for %s", si.s.Name, spec.ServiceAccountName, d.Service)
-		spec.AutomountServiceAccountToken = nil
-	}
-	e.jobWaiter = true
+func (e *emitter) waitJob(dep *svcInfo) []corev1.Container {
 	job := "job/" + dep.name
 	// A Job's conditions are appended as it goes: SuccessCriteriaMet then
 	// Complete, or FailureTarget then Failed. The last one being true
@@ -115,7 +142,7 @@ func (e *emitter) waitJob(si *svcInfo, dep *svcInfo, d translate.DepEdge, spec *
 	}
 }
 
-func (e *emitter) waiterName() string { return joinName(e.g.Name, "wait", maxName) }
+func (p *plan) waiterName() string { return joinName(p.g.Name, "wait", maxName) }
 
 // waiterRBAC lets the waiting pods read Jobs in their namespace, nothing
 // more.

@@ -33,75 +33,26 @@ type svcInfo struct {
 	ports       []port
 	service     string
 	serviceType corev1.ServiceType
+	// aliases are the network aliases that get a Service too; waits are
+	// the dependencies its pods wait for, in depends_on order (wait.go).
+	aliases []string
+	waits   []wait
 }
 
 func sub(src diag.Src, key string) diag.Src {
 	return diag.Src{Pos: src.Pos, Path: src.Path + "." + key}
 }
 
-// plan decides, before anything is rendered, what every service becomes:
-// its name, its ports, its workload kind and the name peers resolve. All
-// of it is settled for every service first, because rendering one service
-// reads these decisions about its dependencies (wait.go), whatever order
-// their names sort in. A name collision is an error: two compose services
-// would become one Kubernetes object.
-func (e *emitter) plan() bool {
-	owners := map[string]string{}
-	ok := true
-	for _, s := range e.g.Services {
-		name := dnsName(s.Name, maxName)
-		if prev, dup := owners[name]; dup {
-			e.diags = append(e.diags, diag.Errorf(CodeNameCollision, s.Src, "services %s and %s both become the Kubernetes name %q; rename one", prev, s.Name, name))
-			ok = false
-			continue
-		}
-		owners[name] = s.Name
-		e.serviceNames[name] = true
-		if name != s.Name {
-			e.warn(CodeRenamed, s.Src, "service %s is named %s in Kubernetes (DNS names allow only a-z, 0-9 and '-'); peers that connect to %q must use %q", s.Name, name, s.Name, name)
-		}
-		si := &svcInfo{s: s, name: name}
-		e.servicePorts(si)
-		e.svc[s.Name] = si
-	}
-	if !ok {
-		return false
-	}
-	completion := e.completionAwaited()
-	for _, s := range e.g.Services {
-		si := e.svc[s.Name]
-		si.kind = e.workloadKind(si, completion[s.Name])
-	}
-	for _, s := range e.g.Services {
-		e.serviceName(e.svc[s.Name])
-	}
-	return true
-}
-
-// completionAwaited: the services some other service waits to complete
-// (service_completed_successfully).
-func (e *emitter) completionAwaited() map[string]bool {
-	out := map[string]bool{}
-	for _, s := range e.g.Services {
-		for _, d := range s.DependsOn {
-			if d.Condition == "service_completed_successfully" {
-				out[d.Service] = true
-			}
-		}
-	}
-	return out
-}
-
 // workloadKind: x-transship (or kompose.controller.type) decides; else
 // deploy.mode global runs on every node, and a service awaited with
 // service_completed_successfully runs to completion. Otherwise what the
 // service does decides, not restart: alone: one that serves (ports or a
-// healthcheck) is long-running, even
-// with restart "no" or "on-failure"; one that does none of these and
+// healthcheck) is long-running, even with restart "no" or "on-failure";
+// one that does none of these and
 // asks not to be restarted is a task (a Job). Replicas that cannot share
 // their own volume get one each (a StatefulSet); the rest is a
 // Deployment. Where the guess may be wrong, a warning says so.
-func (e *emitter) workloadKind(si *svcInfo, completion bool) string {
+func (p *planner) workloadKind(si *svcInfo, completion bool) string {
 	s := si.s
 	switch s.Ext.Workload {
 	case "deployment":
@@ -123,17 +74,17 @@ func (e *emitter) workloadKind(si *svcInfo, completion bool) string {
 		return kindDaemonSet
 	case completion:
 		if serves {
-			e.warn(CodeWorkloadKind, s.Src, "service %s is awaited with service_completed_successfully, so it runs as a Job, but it also serves (%s); its Service routes to it only while the Job runs", s.Name, servingWhy(s))
+			p.warn(CodeWorkloadKind, s.Src, "service %s is awaited with service_completed_successfully, so it runs as a Job, but it also serves (%s); its Service routes to it only while the Job runs", s.Name, servingWhy(s))
 		}
 		return kindJob
 	case once && !serves:
 		return kindJob
 	case once:
-		e.warn(CodeRestart, sub(s.Src, "restart"), "service %s has restart: %s but serves (%s), so it runs as a long-running workload, which Kubernetes restarts whenever it exits; set x-transship.workload: job for a one-off task", s.Name, s.Restart.Policy, servingWhy(s))
+		p.warn(CodeRestart, sub(s.Src, "restart"), "service %s has restart: %s but serves (%s), so it runs as a long-running workload, which Kubernetes restarts whenever it exits; set x-transship.workload: job for a one-off task", s.Name, s.Restart.Policy, servingWhy(s))
 	case s.Restart.Policy == "" && len(si.ports) == 0 && !health:
-		e.warn(CodeWorkloadKind, s.Src, "service %s has no ports, healthcheck or restart policy, so nothing shows whether it runs forever; it becomes a Deployment, which Kubernetes restarts whenever it exits (compose would not); for a one-off task set restart: \"no\" (a Job)", s.Name)
+		p.warn(CodeWorkloadKind, s.Src, "service %s has no ports, healthcheck or restart policy, so nothing shows whether it runs forever; it becomes a Deployment, which Kubernetes restarts whenever it exits (compose would not); for a one-off task set restart: \"no\" (a Job)", s.Name)
 	}
-	if replicas(s) > 1 && !e.sharedStorage() && e.ownsVolume(s) {
+	if replicas(s) > 1 && !p.sharedStorage() && p.ownsVolume(s) {
 		return kindStatefulSet
 	}
 	return kindDeployment
@@ -159,8 +110,8 @@ func replicas(s *translate.Service) int {
 }
 
 // ownsVolume: the service mounts a project volume no other service uses.
-func (e *emitter) ownsVolume(s *translate.Service) bool {
-	for _, v := range e.g.Volumes {
+func (p *plan) ownsVolume(s *translate.Service) bool {
+	for _, v := range p.g.Volumes {
 		if !v.External && len(v.Users) == 1 && v.Users[0] == s.Name {
 			return true
 		}
