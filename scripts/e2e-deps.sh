@@ -62,12 +62,12 @@ if command -v dpkg-query >/dev/null 2>&1; then
   else
     log "installing Debian packages: ${deb_missing[*]}"
     apt_install() {
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${deb_missing[@]}" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${deb_missing[@]}" >&2
     }
     # apt-get update only when needed: it is slow and needs the network.
     if ! apt_install; then
       log "apt-get install failed; running apt-get update and retrying"
-      apt-get update -q >&2
+      apt-get -o DPkg::Lock::Timeout=900 update -q >&2
       apt_install
     fi
   fi
