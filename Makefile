@@ -7,7 +7,7 @@ EXAMPLE ?= web-db-cache
 .PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm e2e-cluster
 
 build:
-	$(GO) build -o bin/transship ./cmd/transship
+	$(GO) build -buildvcs=true -o bin/transship ./cmd/transship
 
 # Convert a shipped example: the README's first command.
 run:

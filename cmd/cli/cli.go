@@ -50,7 +50,7 @@ func Run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return runTargets(e, rest)
 	case "schema":
 		return runSchema(e, rest)
-	case "version":
+	case "version", "--version":
 		return runVersion(e, rest)
 	case "help":
 		if len(rest) == 1 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -144,5 +145,28 @@ func TestTargetsSchemaVersion(t *testing.T) {
 	}
 	if out, _, code := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "transship ") {
 		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+// `transship version` printed "(devel)" even for a binary built from a
+// git checkout: the VCS revision is in the build info.
+func TestVersionOf(t *testing.T) {
+	rev := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}}
+	for _, c := range []struct {
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: rev}, "v1.2.3"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: rev}, "devel-0123456789ab"},
+		{&debug.BuildInfo{Settings: append(rev, debug.BuildSetting{Key: "vcs.modified", Value: "true"})}, "devel-0123456789ab-dirty"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "(devel)"},
+		{nil, "(devel)"},
+	} {
+		if got, _ := versionOf(c.bi); got != c.want {
+			t.Errorf("versionOf(%+v) = %q, want %q", c.bi, got, c.want)
+		}
+	}
+	if out, _, code := runCLI(t, "--version"); code != 0 || !strings.HasPrefix(out, "transship ") {
+		t.Errorf("--version: exit %d, %q", code, out)
 	}
 }

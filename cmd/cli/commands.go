@@ -75,13 +75,34 @@ func runVersion(e *env, args []string) int {
 	if st, ok := parseNoArgs(e, fs, args); !ok {
 		return st
 	}
-	version, goVersion := "(devel)", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
-		}
-		goVersion = bi.GoVersion
-	}
+	bi, _ := debug.ReadBuildInfo()
+	version, goVersion := versionOf(bi)
 	fmt.Fprintf(e.stdout, "transship %s %s\n", version, goVersion)
 	return exitOK
+}
+
+// versionOf is the module version of a released build (go install
+// ...@v1.2.3), else the VCS revision the binary was built from, with
+// "-dirty" when the tree had changes; "(devel)" when neither is known
+// (go run, go test).
+func versionOf(bi *debug.BuildInfo) (version, goVersion string) {
+	if bi == nil {
+		return "(devel)", ""
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v, bi.GoVersion
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "(devel)", bi.GoVersion
+	}
+	return "devel-" + rev[:min(12, len(rev))] + dirty, bi.GoVersion
 }

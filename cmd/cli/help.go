@@ -17,7 +17,7 @@ Commands:
   explain   say what a target keeps, degrades or refuses of each compose feature
   targets   list the targets convert can generate
   schema    print a JSON Schema: the x-transship extension, or site profiles
-  version   print transship's version
+  version   print transship's version (also: transship --version)
   help      show help for a command
 
 Examples:
