@@ -4,6 +4,7 @@ package kubernetes
 // meaning; new problems get new codes. Errors are K8S0xx, warnings K8S1xx.
 const (
 	CodeNameCollision = "K8S001" // two compose names map to one Kubernetes name
+	CodeNoSuchService = "K8S002" // an option names a service the project does not have
 
 	CodeUnsupported   = "K8S101" // a compose key Kubernetes has no equivalent for
 	CodeBuildOnly     = "K8S102" // a service is built, not pulled: the image name is assumed

@@ -1,6 +1,9 @@
 package kubernetes
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
@@ -46,7 +49,7 @@ func decide(g *translate.Graph, o Options) (*plan, diag.Diagnostics) {
 	if p.ns == "" {
 		p.ns = g.Namespace
 	}
-	if !p.services() {
+	if !p.services() || !p.checkExpose() {
 		return nil, p.diags
 	}
 	p.nameFileObjects()
@@ -116,4 +119,23 @@ func (p *plan) completionAwaited() map[string]bool {
 		}
 	}
 	return out
+}
+
+// checkExpose refuses an Options.Expose name (--expose) that is no
+// service of the project: it would expose nothing, in silence.
+func (p *planner) checkExpose() bool {
+	ok := true
+	for _, n := range p.o.Expose {
+		if n == "*" || p.svc[n] != nil {
+			continue
+		}
+		var names []string
+		for _, s := range p.g.Services {
+			names = append(names, s.Name)
+		}
+		p.diags = append(p.diags, diag.Diagnostic{Severity: diag.Error, Code: CodeNoSuchService, Path: "--expose",
+			Message: fmt.Sprintf("the project has no service %s to expose (its services: %s)", n, strings.Join(names, ", "))})
+		ok = false
+	}
+	return ok
 }

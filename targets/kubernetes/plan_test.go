@@ -220,3 +220,18 @@ networks: {front: {}}
 		}
 	}
 }
+
+// --expose nosuch exited 0 and exposed nothing, in silence.
+func TestExposeUnknownService(t *testing.T) {
+	g := loadGraph(t, "services:\n  web: {image: nginx, ports: [\"80\"]}\n  db: {image: postgres}\n")
+	files, ds := Emit(g, Options{Expose: []string{"web", "wbe"}})
+	if files != nil || !ds.HasErrors() {
+		t.Fatalf("want an error, got %d files, %v", len(files), ds)
+	}
+	if d := ds[len(ds)-1]; d.Code != CodeNoSuchService || d.Path != "--expose" || !strings.Contains(d.Message, "wbe") || !strings.Contains(d.Message, "db, web") {
+		t.Errorf("diagnostic: %+v", d)
+	}
+	if _, ds := Emit(g, Options{Expose: []string{"*", "web"}}); ds.HasErrors() {
+		t.Errorf("known names refused: %v", ds)
+	}
+}
