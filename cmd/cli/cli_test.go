@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -168,5 +170,35 @@ func TestVersionOf(t *testing.T) {
 	}
 	if out, _, code := runCLI(t, "--version"); code != 0 || !strings.HasPrefix(out, "transship ") {
 		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
+
+// --diagnostics json printed the writer's errors as text after the JSON
+// array; every message belongs in the one document.
+func TestJSONDiagnosticsIncludeOutputErrors(t *testing.T) {
+	dir := writeProject(t)
+	out := filepath.Join(dir, "deploy")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "graph.json"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "compose.yaml")
+	_, stderr, code := runCLI(t, "convert", "--to", "graph", "-f", file, "-o", out, "--diagnostics", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	var ds []map[string]any
+	if err := json.Unmarshal([]byte(stderr), &ds); err != nil {
+		t.Fatalf("stderr is not one JSON document: %v\n%s", err, stderr)
+	}
+	if len(ds) == 0 || ds[len(ds)-1]["code"] != "OUT001" || !strings.Contains(fmt.Sprint(ds[len(ds)-1]["message"]), "graph.json") {
+		t.Errorf("no OUT001 naming graph.json: %s", stderr)
+	}
+	// Text mode keeps its lines.
+	_, stderr, _ = runCLI(t, "convert", "--to", "graph", "-f", file, "-o", out)
+	if !strings.HasPrefix(stderr, "transship: ") || !strings.Contains(stderr, "graph.json") {
+		t.Errorf("text mode: %q", stderr)
 	}
 }

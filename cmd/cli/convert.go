@@ -153,45 +153,70 @@ func (f *convertFlags) run(e *env, target string) int {
 		}
 	}
 	files, tds := f.emit(e, f.fs, target, g, prof)
-	if f.report(e, append(ds, tds...)) {
+	ds = append(ds, tds...)
+	if f.diagnostics == "json" {
+		// One JSON document: what the writer reports joins the rest.
+		if f.stops(ds) {
+			f.report(e, ds)
+			return exitError
+		}
+		st, wds := f.write(e, files)
+		f.report(e, append(ds, wds...))
+		return st
+	}
+	if f.report(e, ds) {
 		return exitError
 	}
-	return f.write(e, files)
+	st, wds := f.write(e, files)
+	for _, d := range wds {
+		fmt.Fprintf(e.stderr, "transship: %s\n", d.Message)
+	}
+	return st
 }
 
-func (f *convertFlags) write(e *env, files []targets.File) int {
+// stops: report would stop the conversion on ds (an error, or a warning
+// under --strict).
+func (f *convertFlags) stops(ds diag.Diagnostics) bool {
+	for _, d := range ds {
+		if d.Severity == diag.Error || f.strict && d.Severity == diag.Warning {
+			return true
+		}
+	}
+	return false
+}
+
+// Codes of the output stage.
+const (
+	codeWrite    = "OUT001" // the output could not be written (a file transship did not write is in the way, I/O)
+	codeOutdated = "OUT002" // --check: the output directory differs from what would be written
+)
+
+// write writes, streams or checks the files; what goes wrong comes back
+// as diagnostics, one per problem (the writer joins all conflicts it
+// finds).
+func (f *convertFlags) write(e *env, files []targets.File) (int, diag.Diagnostics) {
+	var err error
 	switch {
 	case f.out == "-":
-		if err := output.Stream(e.stdout, files); err != nil {
-			printErr(e, err)
-			return exitError
-		}
+		err = output.Stream(e.stdout, files)
 	case f.check:
-		diff, err := output.Check(f.out, files)
-		if err != nil {
-			printErr(e, err)
-			return exitError
-		}
-		if diff != "" {
+		var diff string
+		if diff, err = output.Check(f.out, files); err == nil && diff != "" {
 			fmt.Fprint(e.stdout, diff)
-			fmt.Fprintf(e.stderr, "transship: %s is out of date; run the same command without --check to update it\n", f.out)
-			return exitError
+			return exitError, diag.Diagnostics{{Severity: diag.Error, Code: codeOutdated, Pos: diag.Pos{File: f.out},
+				Message: fmt.Sprintf("%s is out of date; run the same command without --check to update it", f.out)}}
 		}
 	default:
-		if err := output.Write(f.out, files, output.Options{Force: f.force}); err != nil {
-			printErr(e, err)
-			return exitError
-		}
+		err = output.Write(f.out, files, output.Options{Force: f.force})
 	}
-	return exitOK
-}
-
-// printErr prints an error of the writer, one "transship:" line per
-// problem (the writer joins all conflicts it finds).
-func printErr(e *env, err error) {
+	if err == nil {
+		return exitOK, nil
+	}
+	var ds diag.Diagnostics
 	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(e.stderr, "transship: %s\n", line)
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: codeWrite, Pos: diag.Pos{File: f.out}, Message: line})
 	}
+	return exitError, ds
 }
 
 func targetNames() string {
