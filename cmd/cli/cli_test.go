@@ -66,8 +66,8 @@ func TestConvertCheck(t *testing.T) {
 // graph.json that transship did not write.
 func foreignOutput(t *testing.T) (dir, out string) {
 	t.Helper()
-	dir := writeProject(t)
-	out := filepath.Join(dir, "deploy")
+	dir = writeProject(t)
+	out = filepath.Join(dir, "deploy")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
