@@ -203,3 +203,28 @@ func TestJSONDiagnosticsIncludeOutputErrors(t *testing.T) {
 		t.Errorf("text mode: %q", stderr)
 	}
 }
+
+// A target's warning about a project outside the working directory gave
+// the bare file name (compose.yaml:3:5), which editors and CI problem
+// matchers resolve against the wrong directory.
+func TestTargetPositionsFromTheWorkingDirectory(t *testing.T) {
+	base := t.TempDir()
+	proj, work := filepath.Join(base, "webstack"), filepath.Join(base, "work")
+	for _, d := range []string{proj, work} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compose := "services:\n  web:\n    image: nginx\n    ulimits: {nofile: 1024}\n"
+	if err := os.WriteFile(filepath.Join(proj, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	_, stderr, code := runCLI(t, "convert", "--to", "k8s", "-f", filepath.Join(proj, "compose.yaml"), "-o", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "../webstack/compose.yaml:") || strings.Contains(stderr, "\ncompose.yaml:") || strings.HasPrefix(stderr, "compose.yaml:") {
+		t.Errorf("warnings not placed from the working directory:\n%s", stderr)
+	}
+}

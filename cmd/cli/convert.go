@@ -145,7 +145,7 @@ func (f *convertFlags) run(e *env, target string) int {
 			mirrors = prof.RegistryMirrors
 		}
 	}
-	if ids := f.enrichImages(e, g, mirrors); len(ids) > 0 {
+	if ids := atProject(f.enrichImages(e, g, mirrors), g.Dir); len(ids) > 0 {
 		ds = append(ds, ids...)
 		if ids.HasErrors() {
 			f.report(e, ds)
@@ -153,7 +153,7 @@ func (f *convertFlags) run(e *env, target string) int {
 		}
 	}
 	files, tds := f.emit(e, f.fs, target, g, prof)
-	ds = append(ds, tds...)
+	ds = append(ds, atProject(tds, g.Dir)...)
 	if f.diagnostics == "json" {
 		// One JSON document: what the writer reports joins the rest.
 		if f.stops(ds) {
@@ -172,6 +172,19 @@ func (f *convertFlags) run(e *env, target string) int {
 		fmt.Fprintf(e.stderr, "transship: %s\n", d.Message)
 	}
 	return st
+}
+
+// atProject makes the project-relative positions of diagnostics about
+// the Graph absolute, as translate.Load does for its own, so that the
+// printer shows them relative to the working directory wherever the
+// project is (-f /elsewhere/compose.yaml).
+func atProject(ds diag.Diagnostics, dir string) diag.Diagnostics {
+	for i := range ds {
+		if f := ds[i].Pos.File; f != "" && dir != "" && !filepath.IsAbs(f) {
+			ds[i].Pos.File = filepath.Join(dir, filepath.FromSlash(f))
+		}
+	}
+	return ds
 }
 
 // stops: report would stop the conversion on ds (an error, or a warning
