@@ -11,6 +11,11 @@ import (
 // briefly missing, and checkInterrupted guards the next run if a crash
 // lands exactly there. On failure, dir is restored and tmp removed.
 func swap(loc location, tmp string, exists bool) error {
+	// An interrupt waits for the swap (interrupt.go); once it is done, tmp
+	// is either in place or removed.
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	defer delete(inFlight.tmp, tmp)
 	if !exists {
 		if err := rename(tmp, loc.abs); err != nil {
 			os.RemoveAll(tmp)

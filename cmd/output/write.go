@@ -106,13 +106,16 @@ func checkInterrupted(loc location) error {
 // build makes the complete new directory beside dir. On error it removes
 // what it made, so dir's parent is as it was.
 func build(loc location, carry []entry, files []targets.File) (_ string, err error) {
-	tmp, err := os.MkdirTemp(loc.parent, "."+loc.base+".transship-tmp-*")
+	removeStale(loc.parent, loc.base)
+	tmp, err := os.MkdirTemp(loc.parent, tmpPattern(loc.base))
 	if err != nil {
 		return "", fmt.Errorf("%s: creating a temporary directory beside it: %w", loc.dir, err)
 	}
+	track(tmp, true)
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)
+			track(tmp, false)
 		}
 	}()
 	b := &builder{loc: loc, tmp: tmp, made: map[string]bool{".": true}}

@@ -4,9 +4,12 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/transship/transship/cmd/cli"
+	"github.com/transship/transship/cmd/output"
 )
 
 func main() {
@@ -18,5 +21,13 @@ func main() {
 		debug.SetGCPercent(300)
 	}
 	debug.SetMemoryLimit(2 << 30)
+	// Ctrl-C or SIGTERM during a write leaves nothing behind (output.Interrupt).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		output.Interrupt()
+		os.Exit(128 + int(s.(syscall.Signal)))
+	}()
 	os.Exit(cli.Run(os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
 }
