@@ -37,6 +37,13 @@ func track(tmp string, on bool) {
 	}
 }
 
+// locked runs f holding inFlight's lock.
+func locked(f func() error) error {
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	return f()
+}
+
 // Interrupt removes the temporary directories of writes in progress, for
 // a signal handler that then exits. It waits for a swap under way to
 // finish, so that the output is whole, old or new.

@@ -119,14 +119,17 @@ func build(loc location, carry []entry, files []targets.File) (_ string, err err
 		}
 	}()
 	b := &builder{loc: loc, tmp: tmp, made: map[string]bool{".": true}}
+	// Each file is written under inFlight's lock, so that an interrupt
+	// (interrupt.go) removes tmp only between two files, never while one
+	// is being made, and no file appears in it afterwards.
 	for _, e := range carry {
-		if err := b.carry(e); err != nil {
+		if err := locked(func() error { return b.carry(e) }); err != nil {
 			return "", b.fail(e.rel, "keeping", err)
 		}
 	}
 	files = append(files, targets.File{Path: ManifestName, Data: formatManifest(files)})
 	for _, f := range files {
-		if err := b.write(f); err != nil {
+		if err := locked(func() error { return b.write(f) }); err != nil {
 			return "", b.fail(f.Path, "writing", err)
 		}
 	}
