@@ -43,17 +43,20 @@ func TestVMBoot(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("missing %s: make e2e-deps installs them", strings.Join(missing, ", "))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
-	defer cancel()
 	example, err := filepath.Abs("../../examples/vm-web")
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	base, err := vmtest.BuildBase(ctx, e2ecache.Dir(), mirror(), []string{"busybox:1.37"}, t.Logf)
+	// The base image (cached; cold about 2-4 minutes) has a deadline of its
+	// own, so that a cold build on a loaded machine does not eat the boots'.
+	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancelBuild()
+	base, err := vmtest.BuildBase(buildCtx, e2ecache.Dir(), mirror(), []string{"busybox:1.37"}, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
+	defer cancel()
 	key := sshKey(t)
 	userData := convert(t, example, key)
 
