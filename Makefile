@@ -49,9 +49,14 @@ clean:
 	rm -rf bin out
 
 # Build kube-apiserver and etcd for the real-API-server tests (internal/kubeapi)
-# into ~/.cache/transship-e2e; a no-op once built (cold: 5-12 min).
+# into ~/.cache/transship-e2e; a no-op once built (cold: 5-12 min). Then
+# Apptainer, proot and udocker from ../shared/runtimes for make
+# e2e-runtimes, into e2ecache.RuntimesDir() (cold: ~10 min). Called here,
+# not at the end of e2e-deps.sh, because that script exits early when the
+# kube binaries are already built.
 e2e-deps:
 	./scripts/e2e-deps.sh
+	./scripts/e2e-runtimes-deps.sh >/dev/null
 
 # Boot a Debian VM under qemu with the cloud-init user-data of
 # examples/vm-web and check the app from the host, after the first boot and
