@@ -54,7 +54,10 @@ Batch (--to batch, or apptainer, singularity, udocker to fix the runtime)
 writes run.sh, which runs every service on one node with Apptainer,
 Singularity or udocker, a README.txt, and a job for --scheduler: job.sbatch
 (Slurm), job.sub (HTCondor) or job.jdl (DIRAC). 'transship explain' says
-what each compose feature becomes.
+what each compose feature becomes. Nodes without a registry: pre-load the
+images on a login node ('udocker pull REF', or a SIF or docker/OCI archive
+per image in the image cache); run.sh uses them before pulling, and
+README.txt names each image's file.
 
 cloud-init (--to cloud-init) writes user-data.yaml, which boots a VM with
 docker (EGI's docker image, any OpenStack) into the running app and keeps

@@ -59,3 +59,8 @@ func sifName(ref string) string {
 	}
 	return string(b) + ".sif"
 }
+
+// ImageFile is what run.sh calls REF's image in its image cache, without
+// the extension: NAME.sif, or NAME.tar for an archive a user pre-loads
+// (README.txt says how).
+func ImageFile(ref string) string { return strings.TrimSuffix(sifName(ref), ".sif") }

@@ -47,7 +47,22 @@ func (p *project) readme() string {
 
 Named volumes are directories that stay after the job; nothing else is
 left behind: temporary files, tmpfs directories and secrets go.
+
+Images: compute nodes often cannot reach a registry, so run.sh first uses
+what is already there: a CVMFS unpacked image; with Apptainer, a SIF in the
+image cache, or an archive beside it that it builds the SIF from; with
+udocker, an image already in its repository, or that archive, loaded.
+Only then does it pull. To pre-load, on a login node (or copy in):
+  Apptainer: apptainer pull IMAGE_CACHE/NAME.sif docker://REF
+  udocker:   udocker pull REF
+  either:    IMAGE_CACHE/NAME.tar, an OCI archive naming REF
+             (skopeo copy docker://REF oci-archive:NAME.tar:REF) or
+             docker save REF (Apptainer)
+where IMAGE_CACHE is TRANSSHIP_IMAGE_CACHE and NAME is, per image:
 `)
+	for _, im := range p.images {
+		fmt.Fprintf(&b, "  %s: %s\n", im.ref, strings.TrimSuffix(im.sif, ".sif"))
+	}
 	var lost []string
 	for _, d := range p.diags {
 		if d.Severity == diag.Warning {

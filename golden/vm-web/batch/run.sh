@@ -107,11 +107,29 @@ sif_path() {
   fi
 }
 
-# pull REF SIF CVMFS fetches an image once: a CVMFS unpacked image is used
-# in place, a SIF already in the cache is reused, otherwise it is pulled to
-# a temporary name and renamed, so concurrent jobs never see half a file.
+# pull REF SIF CVMFS makes the image of REF ready once, without the
+# network when it can, since compute nodes often have none: a CVMFS
+# unpacked image is used in place; with Apptainer, a SIF already in the
+# image cache is reused, and an archive put there beside it
+# (<SIF name without .sif>.tar: `docker save`, or an OCI archive) is built
+# into it; with udocker, an image already in its repository (a login node's
+# `udocker pull REF`) is used as it is, and the same archive is loaded.
+# Only then is the image pulled, to a temporary name renamed at the end,
+# so concurrent jobs never see half a file.
 pull() {
+  local archive=$image_cache/${2%.sif}.tar
   if [ "$rt" = udocker ]; then
+    "$rt_bin" -q inspect "$1" >/dev/null 2>&1 && return 0
+    if [ -f "$archive" ]; then
+      # The archive names its image (docker save's RepoTags, an OCI
+      # index's ref.name annotation): udocker's own name argument would
+      # get the tag appended once more.
+      say "loading $archive into udocker"
+      "$rt_bin" -q load -i "$archive" >/dev/null || die 1 "udocker load -i $archive failed"
+      "$rt_bin" -q inspect "$1" >/dev/null 2>&1 || die 1 "$archive does not hold an image named $1"
+      return 0
+    fi
+    say "pulling $1 with udocker (no network? pre-load it: see README.txt)"
     "$rt_bin" -q pull "$1" || die 1 "pulling $1 with udocker failed"
     return 0
   fi
@@ -120,9 +138,13 @@ pull() {
   dest=$img
   [ -e "$dest" ] && return 0
   mkdir -p -- "$image_cache"
-  local tmp="$image_cache/.tmp.$$.$2"
-  say "pulling docker://$1 into $dest"
-  "$rt_bin" pull "$tmp" "docker://$1" || { rm -f -- "$tmp"; die 1 "pulling docker://$1 failed"; }
+  local tmp="$image_cache/.tmp.$$.$2" how=pull src="docker://$1"
+  if [ -f "$archive" ]; then
+    how=build src=docker-archive://$archive
+    tar -tf "$archive" oci-layout >/dev/null 2>&1 && src=oci-archive://$archive
+  fi
+  say "${how}ing $src into $dest"
+  "$rt_bin" "$how" "$tmp" "$src" >&2 || { rm -f -- "$tmp"; die 1 "${how}ing $src failed"; }
   mv -f -- "$tmp" "$dest"
 }
 
@@ -259,6 +281,9 @@ runtime_cmd() {
   for b in "${s_binds[@]}"; do cmd+=(--bind "${b%:rw}"); done
   local img
   sif_path "$s_ref" "$s_sif" "$s_cvmfs"
+  # A SIF is mounted with squashfuse, which needs /dev/fuse; where a node
+  # does not give it to users, the image is extracted instead.
+  if [ -f "$img" ] && ! { [ -r /dev/fuse ] && [ -w /dev/fuse ]; }; then cmd+=(--unsquash); fi
   cmd+=("$img" "$@")
 }
 
