@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 EXAMPLE ?= web-db-cache
 
-.PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm e2e-cluster
+.PHONY: build run test golden lint bench fuzz clean e2e-deps e2e-vm e2e-cluster e2e-runtimes
 
 build:
 	$(GO) build -buildvcs=true -o bin/transship ./cmd/transship
@@ -76,3 +76,12 @@ e2e-vm:
 # example). Needs root and make e2e-deps; CI runs it.
 e2e-cluster:
 	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 20m -v ./internal/cluster/
+
+# Run generated batch launchers under the real Apptainer and udocker that
+# e2e-deps builds (targets/batch/realrt_test.go), as an unprivileged user
+# (transship-e2e, created when run as root), with stand-in images given as
+# archives (internal/standin). One line per run; without the runtimes it
+# skips saying why, and fails when CI=true.
+e2e-runtimes:
+	TRANSSHIP_RUNTIMES_E2E=1 $(GO) test -count=1 -timeout 15m -run '^TestRealRuntimes$$' -v ./targets/batch/ 2>&1 | \
+	  grep -vE '^(=== (RUN|PAUSE|CONT)|\s*--- PASS)'

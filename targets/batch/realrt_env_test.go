@@ -1,0 +1,249 @@
+package batch_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/transship/transship/internal/e2ecache"
+	"github.com/transship/transship/internal/standin"
+)
+
+// The real-runtime tests' environment: the runtimes of
+// e2ecache.RuntimesDir(), an unprivileged user to run them (created when
+// the tests run as root: HPC users are not root, and root Apptainer fails
+// on this machine), and a workspace that user can read and write.
+
+// RealUser is the user the tests create to run the runtimes as.
+const RealUser = "transship-e2e"
+
+type realEnv struct {
+	dir      string // e2ecache.RuntimesDir()
+	path     string // PATH with apptainer and udocker
+	tarball  string // the udockertools tarball
+	uid, gid int
+	home     string
+	program  string // the stand-in program
+}
+
+var realOnce struct {
+	sync.Once
+	env *realEnv
+	err error
+}
+
+// requireRealRuntimes skips unless TRANSSHIP_RUNTIMES_E2E=1 (make
+// e2e-runtimes), and then fails when CI=true or skips, saying why, when a
+// runtime is missing.
+func requireRealRuntimes(t *testing.T) *realEnv {
+	t.Helper()
+	if os.Getenv("TRANSSHIP_RUNTIMES_E2E") != "1" {
+		t.Skip("real-runtime tests run with make e2e-runtimes (TRANSSHIP_RUNTIMES_E2E=1)")
+	}
+	realOnce.Do(func() { realOnce.env, realOnce.err = setUpReal(t.TempDir()) })
+	if err := realOnce.err; err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return realOnce.env
+}
+
+func setUpReal(tmp string) (*realEnv, error) {
+	e := &realEnv{dir: e2ecache.RuntimesDir()}
+	app := filepath.Join(e.dir, "apptainer", "bin", "apptainer")
+	ud := filepath.Join(e.dir, "bin", "udocker")
+	for _, f := range []string{app, ud} {
+		if _, err := os.Stat(f); err != nil {
+			return nil, fmt.Errorf("%s missing: run scripts/e2e-runtimes-deps.sh (make e2e-deps), which needs ../shared/runtimes", f)
+		}
+	}
+	m, _ := filepath.Glob(filepath.Join(e.dir, "udockertools-*.tar.gz"))
+	if len(m) != 1 {
+		return nil, fmt.Errorf("no udockertools tarball in %s: run scripts/e2e-runtimes-deps.sh", e.dir)
+	}
+	e.tarball = m[0]
+	e.path = filepath.Dir(app) + ":" + filepath.Dir(ud) + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+	if err := e.user(); err != nil {
+		return nil, err
+	}
+	// The stand-in is built as root, into a directory the user can read.
+	var err error
+	e.program, err = standin.Program(tmp)
+	return e, err
+}
+
+// user picks the unprivileged user: the current one, or RealUser, made
+// when missing.
+func (e *realEnv) user() error {
+	if os.Geteuid() != 0 {
+		e.uid, e.gid, e.home = os.Getuid(), os.Getgid(), os.Getenv("HOME")
+		return nil
+	}
+	u, err := user.Lookup(RealUser)
+	if err != nil {
+		out, err := exec.Command("useradd", "--create-home", "--shell", "/bin/bash", RealUser).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("useradd %s: %v: %s", RealUser, err, out)
+		}
+		if u, err = user.Lookup(RealUser); err != nil {
+			return err
+		}
+	}
+	e.uid, _ = strconv.Atoi(u.Uid)
+	e.gid, _ = strconv.Atoi(u.Gid)
+	e.home = u.HomeDir
+	return nil
+}
+
+// realWorkspace is one runtime's directory under /tmp, owned by the user:
+// projects, outputs, the image cache, udocker's repository, volumes.
+type realWorkspace struct {
+	env    *realEnv
+	rt     string
+	dir    string
+	runs   int
+	images map[string]bool
+	jobID  string
+}
+
+func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "transship-rt-"+rt+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ws := &realWorkspace{env: e, rt: rt, dir: dir, images: map[string]bool{}}
+	for _, d := range []string{"images", "home", "udocker", "tmp"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	ws.chown(t)
+	if rt == "udocker" {
+		if res := ws.exec(t, 0, filepath.Join(ws.env.dir, "bin", "udocker"), "install"); res.code != 0 {
+			t.Fatalf("udocker install from %s: exit %d\n%s", e.tarball, res.code, res.out)
+		}
+	}
+	return ws
+}
+
+func (ws *realWorkspace) imagesDir() string { return filepath.Join(ws.dir, "images") }
+
+// volumes is the named volumes' directory of the last run.
+func (ws *realWorkspace) volumes() string { return filepath.Join(ws.dir, "volumes", ws.jobID) }
+
+// chown gives the workspace to the user.
+func (ws *realWorkspace) chown(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	filepath.Walk(ws.dir, func(p string, _ os.FileInfo, err error) error {
+		if err == nil {
+			os.Lchown(p, ws.env.uid, ws.env.gid)
+		}
+		return nil
+	})
+}
+
+// run runs OUT/run.sh as the user; with term > 0, it sends TERM to the
+// launcher (not its group, as Slurm's --signal=B:TERM does) after term.
+func (ws *realWorkspace) run(t *testing.T, out string, term time.Duration) runResult {
+	t.Helper()
+	ws.jobID = fmt.Sprintf("run%d", ws.runs)
+	return ws.exec(t, term, "bash", filepath.Join(out, "run.sh"))
+}
+
+// exec runs a command as the user, in its own process group, killed with
+// the test (Pdeathsig) and, with all it started, when it returns.
+func (ws *realWorkspace) exec(t *testing.T, term time.Duration, name string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = ws.dir
+	cmd.Env = []string{
+		"PATH=" + ws.env.path,
+		"HOME=" + filepath.Join(ws.dir, "home"),
+		"TMPDIR=" + filepath.Join(ws.dir, "tmp"),
+		"LANG=C.UTF-8",
+		"TRANSSHIP_RUNTIME=" + ws.rt,
+		"TRANSSHIP_IMAGE_CACHE=" + ws.imagesDir(),
+		"TRANSSHIP_VOLUMES=" + filepath.Join(ws.dir, "volumes"),
+		"TRANSSHIP_JOB_ID=" + ws.jobID,
+		"TRANSSHIP_CVMFS_UNPACKED=",
+		"APPTAINER_CACHEDIR=" + filepath.Join(ws.dir, "home", "apptainer-cache"),
+		"UDOCKER_DIR=" + filepath.Join(ws.dir, "udocker"),
+		"UDOCKER_TARBALL=" + ws.env.tarball,
+	}
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if os.Geteuid() == 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(ws.env.uid), Gid: uint32(ws.env.gid)}
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stopped time.Time
+	if term > 0 {
+		time.AfterFunc(term, func() { stopped = time.Now(); cmd.Process.Signal(syscall.SIGTERM) })
+	}
+	timer := time.AfterFunc(3*time.Minute, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	err := cmd.Wait()
+	timer.Stop()
+	res := runResult{out: buf.String(), took: time.Since(start)}
+	if !stopped.IsZero() {
+		res.took = time.Since(stopped)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.code = 128 + int(ws.Signal())
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	return res
+}
+
+// checkNothingLeft: no process of the user is left (the user runs nothing
+// else), nor a udocker container.
+func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		time.Sleep(200 * time.Millisecond)
+		if out, err := exec.Command("pgrep", "-a", "-u", strconv.Itoa(ws.env.uid)).Output(); err == nil {
+			t.Errorf("processes left behind:\n%s", out)
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if pid, err := strconv.Atoi(strings.Fields(l)[0]); err == nil {
+					syscall.Kill(pid, syscall.SIGKILL) // by id: ours, left by the launcher
+				}
+			}
+		}
+	}
+	if ws.rt == "udocker" {
+		res := ws.exec(t, 0, filepath.Join(ws.env.dir, "bin", "udocker"), "ps")
+		if strings.Contains(res.out, "transship-") {
+			t.Errorf("udocker containers left behind:\n%s", res.out)
+		}
+	}
+}
+
+// report is the run's one line in the output.
+func (ws *realWorkspace) report(t *testing.T, what string, res runResult) {
+	fmt.Printf("e2e-runtimes: %-9s %-10s exit %3d in %5.1fs (%s)\n", ws.rt, what, res.code, res.took.Seconds(), t.Name())
+}
