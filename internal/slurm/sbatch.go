@@ -87,7 +87,14 @@ func (c *Cluster) Sbatch(ctx context.Context, dir, script string, env []string, 
 		return job, fmt.Errorf("sbatch %s: job %s was purged before sbatch saw it end: %s", script, id, strings.TrimSpace(job.Stderr))
 	}
 
+	// COMPLETING is transient: the batch script has ended, and slurmd
+	// waits for the rest of the job's processes (a launcher's output
+	// prefixers draining, say) before the final state.
 	state, stdoutPath := c.showJob(id)
+	for deadline := time.Now().Add(30 * time.Second); state == "COMPLETING" && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		state, stdoutPath = c.showJob(id)
+	}
 	job.State = state
 	if ownOutput {
 		stdoutPath = filepath.Join(dir, "slurm-"+id+".out")

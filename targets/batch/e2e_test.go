@@ -52,7 +52,7 @@ func checkOrder(t *testing.T, p *e2eProject, output, rt string) {
 		"transship: starting migrate",
 		"transship: migrate completed",
 		"transship: starting app",
-		"app saw: schema v2",
+		"app | app saw: schema v2",
 		"transship: app exited with status 0",
 		"transship: stopping db",
 	)

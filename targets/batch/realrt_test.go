@@ -168,6 +168,9 @@ func checkGoodRun(t *testing.T, ws *realWorkspace, out string, res runResult) {
 		"transship: client exited with status 0",
 		"transship: stopping server",
 	)
+	// Every line a service prints, prefixed with its name.
+	checkLines(t, res.out, "server | serving on port 18080", "server | got TERM, stopping")
+	checkLines(t, res.out, "client | called server:18080: hello from /standin")
 	c := record(t, ws, "call")
 	const hostile = "it's \"quoted\" $HOME `id` dollar \\ back\nline two ünïcødé ✓"
 	if got := c.Env["HOSTILE"]; got != hostile {
@@ -207,5 +210,8 @@ func checkCancelled(t *testing.T, ws *realWorkspace, out string, res runResult) 
 		t.Errorf("stopping took %v, more than the services' grace periods", res.took)
 	}
 	ws.checkNothingLeft(t)
+	if os.Getenv("TRANSSHIP_RUNTIMES_DEBUG") != "" {
+		t.Log(res.out)
+	}
 	ws.report(t, "SIGTERM", res)
 }

@@ -332,13 +332,23 @@ start() {
   # group, so a stop signal reaches everything it started; nor does it
   # inherit the ignored SIGINT of a non-interactive shell's background job.
   set -m
-  "${cmd[@]}" </dev/null &
+  "${cmd[@]}" </dev/null > >(prefix "$svc") 2> >(prefix "$svc" >&2) &
   pid[$svc]=$!
   started+=("$svc") # at once: a TERM from now on must stop it
   set +m
   local now
   now_ms
   started_at[$svc]=$now
+}
+
+# prefix SERVICE copies lines to its output with the service's name in
+# front, as compose does, so a job log says who printed what. It runs in
+# the service's process group and ignores the stop signal, so that it
+# passes on what the service prints while it stops, and ends at EOF.
+prefix() {
+  trap '' TERM INT HUP
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do printf '%s | %s\n' "$1" "$line"; done
 }
 
 # reap SERVICE records its exit status once it has exited.
@@ -438,7 +448,15 @@ watch() {
 stop() {
   local svc=$1 p=${pid[$1]} waited=0
   load "$svc"
-  if kill -0 -- "-$p" 2>/dev/null; then
+  if [ -n "${status[$svc]:-}" ]; then
+    # It has exited: what is left of its group is what prefixes its
+    # output, which ends at EOF.
+    while kill -0 -- "-$p" 2>/dev/null && [ "$waited" -lt 2000 ]; do
+      sleep 0.1
+      waited=$((waited + 100))
+    done
+    kill -s KILL -- "-$p" 2>/dev/null || true
+  elif kill -0 -- "-$p" 2>/dev/null; then
     say "stopping $svc"
     kill -s "$s_signal" -- "-$p" 2>/dev/null || true
     while kill -0 -- "-$p" 2>/dev/null && [ "$waited" -lt "$s_grace" ]; do
