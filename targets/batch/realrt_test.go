@@ -179,14 +179,16 @@ func checkGoodRun(t *testing.T, ws *realWorkspace, out string, res runResult) {
 	if v, ok := c.Env["EMPTY"]; !ok || v != "" {
 		t.Errorf("EMPTY = %q (set %v), want set and empty", v, ok)
 	}
-	if want := []string{"/standin", "call", "server:18080", "/data", "/run/secrets/token"}; strings.Join(c.Args, "\x00") != strings.Join(want, "\x00") {
+	if want := []string{"/standin", "call", "server:18080", "/data", "/run/secrets/token", "/etc/app.conf", "/in/hello.txt"}; strings.Join(c.Args, "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("client argv %q, want %q", c.Args, want)
 	}
 	if c.Cwd != "/tmp" {
 		t.Errorf("client cwd %q, want /tmp (working_dir)", c.Cwd)
 	}
-	if got := c.Files["/run/secrets/token"]; got != "s3cr3t token\n" {
-		t.Errorf("secret token = %q", got)
+	for f, want := range map[string]string{"/run/secrets/token": "s3cr3t token\n", "/etc/app.conf": "setting = 1\n", "/in/hello.txt": "bound\n"} {
+		if got := c.Files[f]; got != want {
+			t.Errorf("%s = %q, want %q (secret, config, bind mount)", f, got, want)
+		}
 	}
 	if c.Reply != "hello from /standin" {
 		t.Errorf("client's call of server:18080 got %q", c.Reply)
