@@ -205,6 +205,9 @@ func Start(ctx context.Context, binDir, run string) (_ *Cluster, err error) {
 		"--service-account-key-file="+d("sa.pub"), "--service-account-signing-key-file="+d("sa.key"),
 		"--token-auth-file="+d("tokens.csv"), "--authorization-mode=Node,RBAC",
 		"--service-cluster-ip-range="+serviceCIDR, "--allow-privileged=true",
+		// EGI IM clusters' NodePort range (their ingress controller holds
+		// 80 and 443): the egi-im profile's NodePorts must be accepted.
+		"--service-node-port-range=80-35000",
 		"--endpoint-reconciler-type=lease",
 		// The node name resolves nowhere: reach kubelet by its address.
 		"--kubelet-preferred-address-types=InternalIP"); err != nil {

@@ -145,13 +145,22 @@ iptables: {syncPeriod: 5s, minSyncPeriod: 0s}
 }
 `, nodeIP, d),
 
-		// The default StorageClass served by kube-controller-manager's
+		// The default StorageClass, served by kube-controller-manager's
 		// host-path provisioner.
 		"storageclass.yaml": `apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
   name: hostpath
   annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
+# The class the egi-im site profile names (csi-driver-nfs there): the
+# test cluster plays that site, with the same provisioner behind it.
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: managed-nfs-storage}
 provisioner: kubernetes.io/host-path
 reclaimPolicy: Delete
 volumeBindingMode: Immediate

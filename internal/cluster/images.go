@@ -65,7 +65,7 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key, err := fileKey("base-v2", kubectl, bb, standin)
+	key, err := fileKey("base-v3", kubectl, bb, standin)
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +94,9 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bbFiles = append(bbFiles, file{path: "bin/nc", data: sb, mode: 0o755})
+	// As standin (`standin dial`), it is the suite's client.
+	bbFiles = append(bbFiles, file{path: "bin/nc", data: sb, mode: 0o755},
+		file{path: "usr/local/bin/standin", link: "/bin/nc"})
 	waitImg, err := image(bbFiles, nil, []string{"sh"})
 	if err != nil {
 		return "", err
@@ -115,11 +117,15 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 // image cache, unless its source has not changed, and returns its path.
 // It runs from the package directory, as go test does.
 func StandinBinary(ctx context.Context) (string, error) {
-	src, err := os.ReadFile("standin/main.go")
-	if err != nil {
-		return "", fmt.Errorf("stand-in source: %w", err)
+	h := sha256.New()
+	for _, f := range []string{"standin/main.go", "standin/role/role.go"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("stand-in source: %w", err)
+		}
+		h.Write(src)
 	}
-	sum := sha256.Sum256(src)
+	sum := h.Sum(nil)
 	out := filepath.Join(imageCache(), "standin-"+hex.EncodeToString(sum[:8]))
 	if exists(out) {
 		return out, nil
@@ -149,9 +155,22 @@ func StandinImage(standin string, commands []string, config []byte) (v1.Image, e
 	if err != nil {
 		return nil, err
 	}
+	list, err := exec.Command(bb, "--list").Output()
+	if err != nil {
+		return nil, fmt.Errorf("busybox --list: %v", err)
+	}
+	// The shell's words and busybox's applets (grep in `redis-cli ping |
+	// grep -q PONG`) stay what they are; nc and wget are the stand-in's.
+	keep := map[string]bool{"exit": true, "until": true, "while": true, "do": true, "done": true,
+		"if": true, "then": true, "else": true, "fi": true, "for": true, "exec": true}
+	for _, a := range strings.Fields(string(list)) {
+		keep[a] = true
+	}
 	mine := map[string]bool{"nc": true, "wget": true}
 	for _, c := range append([]string{"pg_isready", "curl", "redis-cli", "healthcheck.sh", "python3", "python"}, commands...) {
-		mine[path.Base(c)] = true
+		if b := path.Base(c); !keep[b] || b == "nc" || b == "wget" {
+			mine[b] = true
+		}
 	}
 	files, err := busyboxFiles(bb, mine)
 	if err != nil {

@@ -32,45 +32,15 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/transship/transship/internal/cluster/standin/role"
 )
-
-// Workload is one entry of /standin.json.
-type Workload struct {
-	Ports        []Port   `json:"ports,omitempty"`
-	OneShot      bool     `json:"oneshot,omitempty"`
-	HealthyAfter int      `json:"healthyAfter,omitempty"` // seconds
-	Files        []string `json:"files,omitempty"`
-}
-
-// Port is a port the workload listens on.
-type Port struct {
-	Port     int    `json:"port"`
-	Protocol string `json:"protocol"` // TCP or UDP
-}
-
-// Report is what the server prints.
-type Report struct {
-	Workload string          `json:"workload"`
-	Argv     []string        `json:"argv"`
-	Env      []string        `json:"env"`
-	Cwd      string          `json:"cwd"`
-	UID      int             `json:"uid"`
-	GID      int             `json:"gid"`
-	Groups   []int           `json:"groups"`
-	Files    map[string]File `json:"files"`
-	Token    bool            `json:"token"`
-}
-
-// File is a file the server read.
-type File struct {
-	Mode    string `json:"mode"`    // octal permission bits
-	Content string `json:"content"` // base64
-	Error   string `json:"error,omitempty"`
-}
 
 const tokenPath = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -105,8 +75,8 @@ func isProbe(name string, args []string) bool {
 
 // config returns this pod's workload entry: the longest name the hostname
 // starts with (followed by "-"), or all entries merged.
-func config() (string, Workload) {
-	var all map[string]Workload
+func config() (string, role.Workload) {
+	var all map[string]role.Workload
 	data, err := os.ReadFile("/standin.json")
 	if err == nil {
 		err = json.Unmarshal(data, &all)
@@ -124,7 +94,7 @@ func config() (string, Workload) {
 	if best != "" {
 		return best, all[best]
 	}
-	var m Workload
+	var m role.Workload
 	m.OneShot = len(all) > 0
 	for _, w := range all {
 		m.Ports = append(m.Ports, w.Ports...)
@@ -137,8 +107,8 @@ func config() (string, Workload) {
 
 func serve() {
 	name, w := config()
-	r := Report{Workload: name, Argv: os.Args, Env: os.Environ(), UID: os.Getuid(), GID: os.Getgid(),
-		Files: map[string]File{}}
+	r := role.Report{Workload: name, Argv: os.Args, Env: os.Environ(), UID: os.Getuid(), GID: os.Getgid(),
+		Files: map[string]role.File{}}
 	r.Cwd, _ = os.Getwd()
 	r.Groups, _ = os.Getgroups()
 	_, err := os.Stat(tokenPath)
@@ -160,20 +130,24 @@ func serve() {
 			go serveTCP(host, p.Port)
 		}
 	}
-	select {}
+	// Wait for SIGTERM; a bare select{} with no ports to serve is a
+	// deadlock the runtime kills.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	<-stop
 }
 
 // readFiles records path, or every file under it (without the "..data"
 // links of ConfigMap and Secret volumes), following symlinks.
-func readFiles(path string, out map[string]File) {
+func readFiles(path string, out map[string]role.File) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		out[path] = File{Error: err.Error()}
+		out[path] = role.File{Error: err.Error()}
 		return
 	}
 	if !fi.IsDir() {
 		data, err := os.ReadFile(path)
-		f := File{Mode: fmt.Sprintf("%04o", fi.Mode().Perm()), Content: base64.StdEncoding.EncodeToString(data)}
+		f := role.File{Mode: fmt.Sprintf("%04o", fi.Mode().Perm()), Content: base64.StdEncoding.EncodeToString(data)}
 		if err != nil {
 			f.Error = err.Error()
 		}
