@@ -48,8 +48,9 @@ fuzz:
 clean:
 	rm -rf bin out
 
-# Build kube-apiserver and etcd for the real-API-server tests (internal/kubeapi)
-# into ~/.cache/transship-e2e; a no-op once built (cold: 5-12 min). Then
+# Build the Kubernetes binaries (kube-apiserver and etcd for internal/kubeapi,
+# the rest of a single-node cluster and CoreDNS for internal/cluster) into
+# ~/.cache/transship-e2e; a no-op once built (cold: ~10 min). Then
 # Apptainer, proot and udocker from ../shared/runtimes for make
 # e2e-runtimes, into e2ecache.RuntimesDir() (cold: ~10 min). Called here,
 # not at the end of e2e-deps.sh, because that script exits early when the
