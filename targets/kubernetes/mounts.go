@@ -148,17 +148,21 @@ func (e *emitter) boundFiles() {
 	}
 }
 
+// composeFileMode is the mode compose gives a secret or config file.
+const composeFileMode = 0o444
+
 // fileMount mounts one secret or config as a file at its target, from
 // the Secret or ConfigMap of the same name (secrets.go).
 func (e *emitter) fileMount(m translate.Mount, p *podVolumes, vm *corev1.VolumeMount) bool {
 	obj, key := e.objectOf(m)
-	var mode *int32
+	// Compose mounts secrets and configs read-only for all (0444) unless
+	// a mode is given; Kubernetes' own default is 0644.
+	mode := int32p(composeFileMode)
 	switch {
 	case m.Mode != nil && *m.Mode >= 0 && *m.Mode <= 0o777:
-		v := int32(*m.Mode)
-		mode = &v
+		mode = int32p(*m.Mode)
 	case m.Mode != nil:
-		e.warn(CodeMount, m.Src, "mode %d is not a file mode (0 to 0777, written in octal as 0644); the default mode is used", *m.Mode)
+		e.warn(CodeMount, m.Src, "mode %d is not a file mode (0 to 0777, written in octal as 0644); compose's default 0444 is used", *m.Mode)
 	}
 	items := []corev1.KeyToPath{{Key: key, Path: key, Mode: mode}}
 	vm.Name, vm.SubPath, vm.ReadOnly = string(m.Kind)+"-"+obj, key, true

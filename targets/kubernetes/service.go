@@ -61,6 +61,14 @@ func (p *planner) servicePorts(si *svcInfo) {
 // kind is known: with ports, as a StatefulSet's governing Service, when
 // peers wait for it or link to it, or for its network aliases.
 func (p *planner) serviceName(si *svcInfo) {
+	if si.kind == kindJob && len(si.s.Ports) == 0 && len(si.s.Expose) == 0 && len(si.ports) > 0 {
+		// A Service would route to pods that stop when the task is done:
+		// only ports compose names make one, not the image's EXPOSE.
+		p.warn(CodeWorkloadKind, si.s.Src, "service %s runs as a Job; the ports its image exposes get no Service, since its pods stop when it is done; give it ports: in compose to reach it while it runs", si.s.Name)
+		if !p.linked(si.s.Name) && !p.aliased(si.s) {
+			return
+		}
+	}
 	if len(si.ports) > 0 || si.kind == kindStatefulSet || p.awaited(si.s.Name) || p.aliased(si.s) {
 		si.service = si.name
 		si.serviceType = p.serviceType(si)
@@ -115,6 +123,13 @@ func (p *plan) awaited(name string) bool {
 				return true
 			}
 		}
+	}
+	return p.linked(name)
+}
+
+// linked: another service links to this one by name.
+func (p *plan) linked(name string) bool {
+	for _, s := range p.g.Services {
 		for _, l := range s.Links {
 			if t, _, _ := strings.Cut(l, ":"); t == name {
 				return true

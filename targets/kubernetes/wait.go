@@ -82,9 +82,11 @@ func (p *planner) planJobWait(si, dep *svcInfo, d translate.DepEdge) bool {
 	return true
 }
 
-// waits renders si's waits as init containers; a pod that waits for a
-// Job reads it with the waiter's ServiceAccount (or the service's own),
-// so it gets a token.
+// waits renders si's waits as init containers. A pod that waits for a
+// Job reads it with the waiter's ServiceAccount (or the service's own);
+// only the kubectl containers get its token: the pod keeps
+// automountServiceAccountToken false, which would give every container
+// one, and mounts a projected token volume into those containers alone.
 func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
 	var out []corev1.Container
 	for _, w := range si.waits {
@@ -95,10 +97,44 @@ func (e *emitter) waits(si *svcInfo, spec *corev1.PodSpec) []corev1.Container {
 		if spec.ServiceAccountName == "" {
 			spec.ServiceAccountName = e.waiterName()
 		}
-		spec.AutomountServiceAccountToken = nil
+		if !hasVolume(spec, apiAccessVolume) {
+			spec.Volumes = append(spec.Volumes, apiAccess())
+		}
 		out = append(out, e.waitJob(w.dep)...)
 	}
 	return out
+}
+
+// apiAccessVolume holds what in-cluster kubectl reads: the token, the
+// cluster's CA and the namespace, where Kubernetes would mount them.
+const (
+	apiAccessVolume = "wait-api-access"
+	apiAccessPath   = "/var/run/secrets/kubernetes.io/serviceaccount"
+)
+
+// apiAccess is the volume Kubernetes itself projects for a token (its
+// kube-api-access-* volume), spelled out with the API server's defaults
+// (expirationSeconds 3607, defaultMode 0644) so that a second apply
+// changes nothing.
+func apiAccess() corev1.Volume {
+	return corev1.Volume{Name: apiAccessVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		DefaultMode: int32p(0o644),
+		Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: int64p(3607)}},
+			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
+				Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
+				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+		}}}}
+}
+
+func hasVolume(spec *corev1.PodSpec, name string) bool {
+	for _, v := range spec.Volumes {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // clusterDomain is the DNS domain of Services that the waits look names
@@ -134,10 +170,11 @@ func (e *emitter) waitJob(dep *svcInfo) []corev1.Container {
 	// Complete, or FailureTarget then Failed. The last one being true
 	// means it has finished (or is about to); the check after it allows
 	// the final condition a minute to follow.
+	token := []corev1.VolumeMount{{Name: apiAccessVolume, MountPath: apiAccessPath, ReadOnly: true}}
 	return []corev1.Container{
-		{Name: joinName("wait-for", dep.name, 63), Image: e.o.KubectlImage,
+		{Name: joinName("wait-for", dep.name, 63), Image: e.o.KubectlImage, VolumeMounts: token,
 			Args: []string{"wait", "--for=jsonpath={.status.conditions[-1:].status}=True", "--timeout=-1s", job}},
-		{Name: joinName("succeeded", dep.name, 63), Image: e.o.KubectlImage,
+		{Name: joinName("succeeded", dep.name, 63), Image: e.o.KubectlImage, VolumeMounts: token,
 			Args: []string{"wait", "--for=condition=complete", "--timeout=60s", job}},
 	}
 }

@@ -1,0 +1,141 @@
+package kubernetes
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/transship/transship/translate"
+)
+
+// Regression tests for what the cluster suite (internal/cluster) showed
+// on a real cluster; each fails on the emitter as it was before.
+
+func deployment(t *testing.T, files map[string]string, file string) appsv1.Deployment {
+	t.Helper()
+	var d appsv1.Deployment
+	if err := yaml.Unmarshal([]byte(files[file]), &d); err != nil || d.Name == "" {
+		t.Fatalf("%s: %v\n%s", file, err, files[file])
+	}
+	return d
+}
+
+// A pod waiting for a Job got automountServiceAccountToken unset, so the
+// app's container saw the ServiceAccount token too. Only the kubectl
+// init containers may have it.
+func TestTokenOnlyInJobWaits(t *testing.T) {
+	files, _ := convert(t, `services:
+  migrate: {image: m, restart: "no"}
+  web:
+    image: w
+    ports: ["80"]
+    depends_on: {migrate: {condition: service_completed_successfully}}
+`, "generic", Options{})
+	spec := deployment(t, files, "web-deployment.yaml").Spec.Template.Spec
+	if a := spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Errorf("the pod automounts a token into every container: automountServiceAccountToken %v", a)
+	}
+	if spec.ServiceAccountName != "p-wait" {
+		t.Errorf("serviceAccountName %q, want p-wait", spec.ServiceAccountName)
+	}
+	var vol *corev1.Volume
+	for i := range spec.Volumes {
+		if spec.Volumes[i].Projected != nil {
+			vol = &spec.Volumes[i]
+		}
+	}
+	if vol == nil || len(vol.Projected.Sources) != 3 || vol.Projected.Sources[0].ServiceAccountToken == nil ||
+		vol.Projected.Sources[1].ConfigMap == nil || vol.Projected.Sources[1].ConfigMap.Name != "kube-root-ca.crt" ||
+		vol.Projected.Sources[2].DownwardAPI == nil {
+		t.Fatalf("no projected token, CA and namespace volume: %+v", spec.Volumes)
+	}
+	for _, c := range spec.InitContainers {
+		if !mountsAt(c, vol.Name, "/var/run/secrets/kubernetes.io/serviceaccount") {
+			t.Errorf("wait container %s lacks the token at the path kubectl reads", c.Name)
+		}
+	}
+	if len(spec.InitContainers) != 2 {
+		t.Errorf("%d init containers, want the two kubectl waits", len(spec.InitContainers))
+	}
+	for _, c := range spec.Containers {
+		if mountsAt(c, vol.Name, "") {
+			t.Errorf("app container %s mounts the token", c.Name)
+		}
+	}
+}
+
+func mountsAt(c corev1.Container, volume, path string) bool {
+	for _, m := range c.VolumeMounts {
+		if m.Name == volume && (path == "" || m.MountPath == path && m.ReadOnly) {
+			return true
+		}
+	}
+	return false
+}
+
+// Secrets and configs with no mode got Kubernetes' 0644; compose gives
+// 0444. A mode compose sets is kept.
+func TestSecretAndConfigModes(t *testing.T) {
+	files, _ := convert(t, `services:
+  app:
+    image: a
+    secrets: [pw, {source: key, mode: 0400}]
+    configs: [conf]
+secrets:
+  pw: {file: ./pw.txt}
+  key: {file: ./pw.txt}
+configs:
+  conf: {content: "x=1"}
+`, "generic", Options{})
+	spec := deployment(t, files, "app-deployment.yaml").Spec.Template.Spec
+	want := map[string]int32{"pw": 0o444, "key": 0o400, "conf": 0o444}
+	for _, v := range spec.Volumes {
+		var items []corev1.KeyToPath
+		switch {
+		case v.Secret != nil:
+			items = v.Secret.Items
+		case v.ConfigMap != nil:
+			items = v.ConfigMap.Items
+		default:
+			continue
+		}
+		for _, it := range items {
+			if it.Mode == nil || *it.Mode != want[it.Key] {
+				t.Errorf("%s: key %s has mode %v, want %#o", v.Name, it.Key, it.Mode, want[it.Key])
+			}
+			delete(want, it.Key)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not mounted: %v", want)
+	}
+}
+
+// images-lock: a one-shot task (a Job) whose image EXPOSEs a port got a
+// Service, which routes to pods that stop when the task is done. Ports
+// compose names still make one, and a warning says why there is none.
+func TestJobGetsNoServiceFromImagePorts(t *testing.T) {
+	g := loadGraph(t, `services:
+  migrate: {image: reg.example/api:1, restart: "no"}
+  task: {image: reg.example/api:1, restart: "no", expose: ["9000"]}
+`)
+	g.Images = []translate.ImageFacts{{Ref: "reg.example/api:1", ExposedPorts: []string{"8080/tcp"}}}
+	files, ds := Emit(g, Options{})
+	names := map[string]bool{}
+	for _, f := range files {
+		names[f.Path] = true
+	}
+	if names["migrate-service.yaml"] {
+		t.Errorf("the Job migrate has a Service from its image's EXPOSE")
+	}
+	if !names["task-service.yaml"] {
+		t.Errorf("the Job task exposes 9000 in compose and has no Service")
+	}
+	if !strings.Contains(fmt.Sprint(ds), "service migrate runs as a Job; the ports its image exposes get no Service") {
+		t.Errorf("no warning about migrate's missing Service:\n%v", ds)
+	}
+}
