@@ -139,3 +139,27 @@ func TestJobGetsNoServiceFromImagePorts(t *testing.T) {
 		t.Errorf("no warning about migrate's missing Service:\n%v", ds)
 	}
 }
+
+// A second `kubectl apply` of a StatefulSet printed "configured": the
+// API server fills in apiVersion, kind, volumeMode and a Pending status in
+// each claim template, and kubectl replaces that list whole when it
+// differs. The templates now say what the server would store.
+func TestClaimTemplateAsStored(t *testing.T) {
+	files, _ := convert(t, `services:
+  db:
+    image: postgres
+    deploy: {replicas: 2}
+    volumes: [data:/var/lib/postgresql/data]
+volumes:
+  data: {}
+`, "generic", Options{})
+	var sts appsv1.StatefulSet
+	if err := yaml.Unmarshal([]byte(files["db-statefulset.yaml"]), &sts); err != nil || len(sts.Spec.VolumeClaimTemplates) != 1 {
+		t.Fatalf("no StatefulSet with one claim template (%v):\n%s", err, files["db-statefulset.yaml"])
+	}
+	tpl := sts.Spec.VolumeClaimTemplates[0]
+	if tpl.APIVersion != "v1" || tpl.Kind != "PersistentVolumeClaim" || tpl.Spec.VolumeMode == nil ||
+		*tpl.Spec.VolumeMode != corev1.PersistentVolumeFilesystem || tpl.Status.Phase != corev1.ClaimPending {
+		t.Errorf("the claim template lacks what the API server stores:\n%s", files["db-statefulset.yaml"])
+	}
+}

@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/transship/transship/translate"
 )
@@ -81,14 +80,26 @@ func (e *emitter) volumeMount(si *svcInfo, m translate.Mount, p *podVolumes, vm 
 	if c.template {
 		if !p.seen[c.name] {
 			p.seen[c.name] = true
-			tpl := *e.pvc(c)
-			tpl.TypeMeta, tpl.Namespace = metav1.TypeMeta{}, ""
-			p.claims = append(p.claims, tpl)
+			p.claims = append(p.claims, e.claimTemplate(c))
 		}
 		return true
 	}
 	p.add(claimVolume(c.name))
 	return true
+}
+
+// claimTemplate is a StatefulSet's claim template as the API server
+// stores it: with apiVersion, kind, volumeMode and a Pending status.
+// kubectl apply replaces the volumeClaimTemplates list whole whenever it
+// differs from the live one, so without what the server fills in every
+// apply would print "statefulset.apps/NAME configured" and change nothing.
+func (e *emitter) claimTemplate(c *claim) corev1.PersistentVolumeClaim {
+	tpl := *e.pvc(c)
+	tpl.Namespace = ""
+	mode := corev1.PersistentVolumeFilesystem
+	tpl.Spec.VolumeMode = &mode
+	tpl.Status.Phase = corev1.ClaimPending
+	return tpl
 }
 
 func claimVolume(name string) corev1.Volume {
