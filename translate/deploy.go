@@ -141,7 +141,7 @@ func (c *converter) unmodelled(base string, s types.ServiceConfig) []diag.Src {
 		set["deploy.rollback_config"] = d.RollbackConfig != nil
 		set["deploy.placement.preferences"] = len(d.Placement.Preferences) > 0
 		set["deploy.placement.max_replicas_per_node"] = d.Placement.MaxReplicas != 0
-		set["deploy.labels"] = len(d.Labels) > 0
+		set["deploy.labels"] = len(d.Labels) > len(ephemeralLabels(d.Labels))
 	}
 	for k := range s.Extensions {
 		set[k] = k != "x-transship"

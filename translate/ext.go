@@ -35,6 +35,17 @@ type ServiceExt struct {
 	VolumeSize  string `json:"volume_size,omitempty"`
 	VolumeClass string `json:"volume_storage_class,omitempty"`
 	VolumeType  string `json:"volume_type,omitempty"` // persistentVolumeClaim, emptyDir, hostPath, configMap
+	// The rest come from kompose labels only (kompose_labels.go).
+	VolumeSubPath    string         `json:"volume_subpath,omitempty"` // subPath of every volume mount
+	CronJob          *CronJob       `json:"cronjob,omitempty"`
+	Autoscale        *Autoscale     `json:"autoscale,omitempty"`
+	Readiness        *ProbeSpec     `json:"readiness,omitempty"`
+	Liveness         *ProbeSpec     `json:"liveness,omitempty"`
+	InitContainer    *InitContainer `json:"init_container,omitempty"`
+	EphemeralRequest string         `json:"ephemeral_storage_request,omitempty"`
+	EphemeralLimit   string         `json:"ephemeral_storage_limit,omitempty"`
+	HostPorts        bool           `json:"host_ports,omitempty"`    // published ports as hostPorts
+	NameOverride     string         `json:"name_override,omitempty"` // the Kubernetes name
 }
 
 // Expose asks for the service to be reachable from outside (an Ingress).
@@ -52,6 +63,9 @@ type VolumeExt struct {
 	Size         string `json:"size,omitempty"`
 	StorageClass string `json:"storage_class,omitempty"`
 	AccessMode   string `json:"access_mode,omitempty"`
+	// Selector binds the claim to PersistentVolumes labelled with it
+	// (kompose.volume.selector).
+	Selector string `json:"selector,omitempty"`
 }
 
 type projectExt struct {
@@ -250,6 +264,13 @@ func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[str
 		}
 	}
 	ext.StorageClass = labels["kompose.volume.storage-class-name"]
+	if v, ok := labels["kompose.volume.selector"]; ok {
+		if labelValue.MatchString(v) {
+			ext.Selector = v
+		} else {
+			diags = append(diags, diag.Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.selector"), "label kompose.volume.selector: %q is not a Kubernetes label value; the label is ignored", v))
+		}
+	}
 	raw, ok := exts["x-transship"]
 	if !ok {
 		return ext, diags

@@ -230,16 +230,7 @@ func TestKomposeLabels(t *testing.T) {
 		{"list form", "      - kompose.service.type=clusterip\n", ServiceExt{ServiceType: "ClusterIP"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := project(t, map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    labels:\n" + tc.labels})
-			g, ds := loadDiags(t, Options{ProjectDir: dir})
-			if g == nil || len(ds) != 0 {
-				t.Fatalf("want a clean load, got:\n%s", diagText(ds))
-			}
-			if got := svc(t, g, "web").Ext; !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("ext =\n%s\nwant\n%s", jsonIndent(t, got), jsonIndent(t, tc.want))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantLabelsExt(t, tc.labels, tc.want) })
 	}
 }
 

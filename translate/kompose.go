@@ -59,7 +59,7 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 			}
 			continue
 		}
-		switch problem := komposeValue(k, v, ext); problem {
+		switch problem := komposeValue(komposeAlias(k), v, ext); problem {
 		case "":
 		case notHonoured:
 			diags = append(diags, diag.Warnf(CodeKomposeLabel, src(k), "kompose label %s is not honoured by transship; it has no effect", k))
@@ -67,7 +67,7 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 			diags = append(diags, diag.Warnf(CodeKomposeValue, src(k), "label %s: %s; the label is ignored", k, problem))
 		}
 	}
-	return diags
+	return append(diags, komposeCheck(ext, func(k string) diag.Src { return src(komposeKey(labels, k)) })...)
 }
 
 const notHonoured = "not honoured"
@@ -130,8 +130,16 @@ func komposeValue(k, v string, ext *ServiceExt) string {
 		ext.VolumeSize = v
 	case "kompose.volume.storage-class-name":
 		ext.VolumeClass = v
+	case "kompose.service.expose.path":
+		if !strings.HasPrefix(v, "/") {
+			return fmt.Sprintf("%q is not a path (it must start with /)", v)
+		}
+		if ext.Expose == nil {
+			ext.Expose = &Expose{}
+		}
+		ext.Expose.Path = v
 	default:
-		return notHonoured
+		return komposeMore(k, v, ext)
 	}
 	return ""
 }

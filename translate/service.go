@@ -40,6 +40,9 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 	out.DependsOn = c.deps(base, s.DependsOn)
 	out.Health = c.health(base+".healthcheck", s.HealthCheck)
 	c.deploy(out, s)
+	if s.Deploy != nil {
+		c.diags = append(c.diags, komposeDeployLabels(c.ix, s.Name, s.Deploy.Labels, &out.Ext)...)
+	}
 	out.Unmodelled = c.unmodelled(base, s)
 	return out
 }

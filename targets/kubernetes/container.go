@@ -49,7 +49,7 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 	vols, mounts, claims := e.mounts(si)
 	c.VolumeMounts = mounts
 	spec.Volumes = vols
-	spec.InitContainers = e.waits(si, &spec)
+	spec.InitContainers = append(e.waits(si, &spec), e.initContainer(si)...)
 	spec.Containers = []corev1.Container{c}
 	if e.o.Site.RunAsNonRoot {
 		if s.Security.Privileged {
@@ -112,6 +112,9 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 		e.warn(CodeUnsupported, sub(s.Src, "userns_mode"), "userns_mode has no Kubernetes equivalent; it is not carried over")
 	}
 	e.probes(s, &c)
+	e.labelProbes(si, &c)
+	e.ephemeral(s, &c.Resources)
+	e.hostPorts(si, c.Ports)
 	return c
 }
 

@@ -30,6 +30,7 @@ func (e *emitter) mounts(si *svcInfo) ([]corev1.Volume, []corev1.VolumeMount, []
 	p := &podVolumes{seen: map[string]bool{}}
 	for _, m := range si.s.Mounts {
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly, SubPath: m.SubPath}
+		subPath(si.s, m, &vm)
 		var ok bool
 		switch m.Kind {
 		case translate.MountVolume:

@@ -78,7 +78,7 @@ func (p *planner) services() bool {
 	owners := map[string]string{}
 	ok := true
 	for _, s := range p.g.Services {
-		name := dnsName(s.Name, maxName)
+		name := kubeName(s)
 		if prev, dup := owners[name]; dup {
 			p.diags = append(p.diags, diag.Errorf(CodeNameCollision, s.Src, "services %s and %s both become the Kubernetes name %q; rename one", prev, s.Name, name))
 			ok = false
@@ -87,7 +87,7 @@ func (p *planner) services() bool {
 		owners[name] = s.Name
 		p.serviceNames[name] = true
 		if name != s.Name {
-			p.warn(CodeRenamed, s.Src, "service %s is named %s in Kubernetes (DNS names allow only a-z, 0-9 and '-'); peers that connect to %q must use %q", s.Name, name, s.Name, name)
+			p.warn(CodeRenamed, s.Src, "service %s is named %s in Kubernetes (%s); peers that connect to %q must use %q", s.Name, name, renameWhy(s), s.Name, name)
 		}
 		si := &svcInfo{s: s, name: name}
 		p.servicePorts(si)
@@ -103,6 +103,9 @@ func (p *planner) services() bool {
 	}
 	for _, s := range p.g.Services {
 		p.serviceName(p.svc[s.Name])
+	}
+	for _, s := range p.g.Services {
+		p.planKompose(p.svc[s.Name])
 	}
 	return true
 }

@@ -119,7 +119,7 @@ func containerPorts(ps []port) []corev1.ContainerPort {
 func (p *plan) awaited(name string) bool {
 	for _, s := range p.g.Services {
 		for _, d := range s.DependsOn {
-			if d.Service == name && p.svc[name] != nil && p.svc[name].kind != kindJob {
+			if d.Service == name && p.svc[name] != nil && p.svc[name].kind != kindJob && p.svc[name].kind != kindCronJob {
 				return true
 			}
 		}

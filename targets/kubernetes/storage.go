@@ -39,6 +39,7 @@ type claim struct {
 	nfs      bool // bound to a static NFS PersistentVolume
 	external bool
 	template bool // a StatefulSet's volumeClaimTemplate
+	selector string
 	src      diag.Src
 }
 
@@ -57,7 +58,7 @@ func (p *planner) storage() {
 		if len(v.Users) == 0 || p.allEmptyDir(v.Users) {
 			continue
 		}
-		c := &claim{what: "volume " + v.Name, users: v.Users, src: v.Src, size: v.Ext.Size, class: v.Ext.StorageClass}
+		c := &claim{what: "volume " + v.Name, users: v.Users, src: v.Src, size: v.Ext.Size, class: v.Ext.StorageClass, selector: v.Ext.Selector}
 		if v.External {
 			c.name, c.external = dnsName(v.RealName, 253), true
 			p.warn(CodeNotEmbedded, v.Src, "volume %s is external: a PersistentVolumeClaim named %s must exist in the namespace", v.Name, c.name)
@@ -66,6 +67,9 @@ func (p *planner) storage() {
 		}
 		p.claims[volumeKey(v.Name)] = c
 		p.decide(c, v.Ext.AccessMode)
+		if c.selector != "" && !c.external {
+			p.warn(CodeKompose, v.Src, "volume %s binds only to an existing PersistentVolume labelled io.kompose.service=%s (kompose.volume.selector); none is provisioned for it", v.Name, c.selector)
+		}
 	}
 	var binds []*claim
 	for _, s := range p.g.Services {
@@ -98,7 +102,7 @@ func (p *planner) decide(c *claim, access string) {
 	for _, u := range c.users {
 		if si := p.svc[u]; si != nil {
 			owner = si
-			shared = shared || replicas(si.s) > 1 || si.kind == kindDaemonSet
+			shared = shared || replicas(si.s) > 1 || si.kind == kindDaemonSet || si.hpa != nil && si.hpa.max > 1
 			c.size, c.class = firstNonEmpty(c.size, si.s.Ext.VolumeSize), firstNonEmpty(c.class, si.s.Ext.VolumeClass)
 		}
 	}
@@ -250,6 +254,7 @@ func (e *emitter) pvc(c *claim) *corev1.PersistentVolumeClaim {
 	spec := corev1.PersistentVolumeClaimSpec{
 		AccessModes: []corev1.PersistentVolumeAccessMode{c.access},
 		Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: q}},
+		Selector:    claimSelector(c.selector),
 	}
 	if c.class != "" {
 		spec.StorageClassName = &c.class

@@ -49,6 +49,10 @@ func (p *planner) planWaits(si *svcInfo) {
 		if dep == nil {
 			continue
 		}
+		if dep.kind == kindCronJob {
+			p.warn(CodeWait, d.Src, "service %s runs on a schedule (a CronJob), which has nothing to wait for; it is not awaited", d.Service)
+			continue
+		}
 		if d.Condition == "service_completed_successfully" || dep.kind == kindJob {
 			if p.planJobWait(si, dep, d) {
 				si.waits = append(si.waits, wait{dep: dep, job: true})

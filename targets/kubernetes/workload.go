@@ -37,6 +37,10 @@ type svcInfo struct {
 	// the dependencies its pods wait for, in depends_on order (wait.go).
 	aliases []string
 	waits   []wait
+	// From kompose labels (kompose.go): the autoscaler, and the probes
+	// that replace the healthcheck's (nil: keep them).
+	hpa                 *hpaPlan
+	readiness, liveness *translate.ProbeSpec
 }
 
 func sub(src diag.Src, key string) diag.Src {
@@ -54,6 +58,9 @@ func sub(src diag.Src, key string) diag.Src {
 // Deployment. Where the guess may be wrong, a warning says so.
 func (p *planner) workloadKind(si *svcInfo, completion bool) string {
 	s := si.s
+	if s.Ext.CronJob != nil {
+		return p.cronKind(si)
+	}
 	switch s.Ext.Workload {
 	case "deployment":
 		return kindDeployment
@@ -132,16 +139,19 @@ func (e *emitter) service(s *translate.Service) {
 			Spec: appsv1.DaemonSetSpec{Selector: sel, Template: pod, UpdateStrategy: daemonUpdate(s)}})
 	case kindStatefulSet:
 		e.add(si.kind, si.name, &appsv1.StatefulSet{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
-			Spec: appsv1.StatefulSetSpec{Replicas: int32p(replicas(s)), Selector: sel, Template: pod, ServiceName: si.name,
+			Spec: appsv1.StatefulSetSpec{Replicas: workloadReplicas(si), Selector: sel, Template: pod, ServiceName: si.name,
 				VolumeClaimTemplates: claims, PodManagementPolicy: appsv1.ParallelPodManagement}})
 	case kindJob:
 		e.add(si.kind, si.name, &batchv1.Job{TypeMeta: typeMeta("batch/v1", si.kind), ObjectMeta: m, Spec: e.jobSpec(si, pod)})
+	case kindCronJob:
+		e.cronJob(si, m, pod)
 	default:
 		e.add(si.kind, si.name, &appsv1.Deployment{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
-			Spec: appsv1.DeploymentSpec{Replicas: int32p(replicas(s)), Selector: sel, Template: pod, Strategy: e.strategy(si)}})
+			Spec: appsv1.DeploymentSpec{Replicas: workloadReplicas(si), Selector: sel, Template: pod, Strategy: e.strategy(si)}})
 	}
 	e.serviceObjects(si)
 	e.ingress(si)
+	e.autoscaler(si)
 }
 
 // jobSpec: restart "no" runs once; "on-failure" retries up to its

@@ -1,0 +1,166 @@
+package kubernetes
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each kompose label below was a TR103 "not honoured" warning before, and
+// its output was what the compose file gives without it.
+
+func TestKomposeCronJob(t *testing.T) {
+	files, ds := convert(t, `services:
+  backup:
+    image: busybox
+    command: ["sh", "-c", "date"]
+    restart: "no"
+    labels:
+      kompose.cronjob.schedule: "*/5 * * * *"
+      kompose.cronjob.backoff_limit: "2"
+  app:
+    image: x
+    depends_on: [backup]
+`, "generic", Options{})
+	mustContain(t, files, "backup-cronjob.yaml", "kind: CronJob", "apiVersion: batch/v1", "schedule: \"*/5 * * * *\"",
+		"concurrencyPolicy: Forbid", "backoffLimit: 2", "restartPolicy: Never")
+	if _, ok := files["backup-job.yaml"]; ok {
+		t.Error("a scheduled service is also a Job")
+	}
+	if strings.Contains(files["app-deployment.yaml"], "wait-for-backup") || strings.Contains(files["app-deployment.yaml"], "succeeded-backup") {
+		t.Errorf("app waits for a CronJob:\n%s", files["app-deployment.yaml"])
+	}
+	if !hasCodeAt(ds, CodeWait, "services.app.depends_on[0]") {
+		t.Errorf("no warning that the CronJob is not awaited: %v", ds)
+	}
+}
+
+func TestKomposeAutoscaler(t *testing.T) {
+	files, ds := convert(t, `services:
+  web:
+    image: nginx
+    ports: ["80"]
+    deploy:
+      replicas: 2
+      resources: {reservations: {cpus: "0.5"}}
+    labels:
+      kompose.hpa.cpu: "80"
+      kompose.hpa.replicas.max: "6"
+  cache:
+    image: redis
+    deploy: {mode: global}
+    labels:
+      kompose.hpa.memory: 512Mi
+`, "generic", Options{})
+	mustContain(t, files, "web-horizontalpodautoscaler.yaml", "apiVersion: autoscaling/v2", "kind: HorizontalPodAutoscaler",
+		"kind: Deployment", "name: web", "minReplicas: 2", "maxReplicas: 6", "averageUtilization: 80", "name: cpu")
+	if strings.Contains(files["web-horizontalpodautoscaler.yaml"], "memory") {
+		t.Errorf("a memory metric nobody asked for (kompose's bug):\n%s", files["web-horizontalpodautoscaler.yaml"])
+	}
+	if strings.Contains(files["web-deployment.yaml"], "replicas:") {
+		t.Errorf("the Deployment sets replicas the autoscaler owns:\n%s", files["web-deployment.yaml"])
+	}
+	_ = ds
+}
+
+func TestKomposeAutoscalerRefusedForDaemonSet(t *testing.T) {
+	files, ds := convert(t, "services:\n  agent:\n    image: x\n    deploy: {mode: global}\n    labels:\n      kompose.hpa.cpu: \"50\"\n", "generic", Options{})
+	if _, ok := files["agent-horizontalpodautoscaler.yaml"]; ok {
+		t.Error("a DaemonSet got an autoscaler")
+	}
+	if !hasCodeAt(ds, CodeKompose, "services.agent.labels") {
+		t.Errorf("no %s warning: %v", CodeKompose, ds)
+	}
+}
+
+func TestKomposeAutoscalerWarnsWithoutRequests(t *testing.T) {
+	files, ds := convert(t, "services:\n  web:\n    image: x\n    ports: [\"80\"]\n    labels:\n      kompose.hpa.replicas.min: \"2\"\n", "generic", Options{})
+	mustContain(t, files, "web-horizontalpodautoscaler.yaml", "averageUtilization: 50", "minReplicas: 2", "maxReplicas: 3")
+	if !hasCodeAt(ds, CodeKompose, "services.web.labels") {
+		t.Errorf("no warning that the CPU request is missing: %v", ds)
+	}
+}
+
+func TestKomposeProbes(t *testing.T) {
+	files, _ := convert(t, `services:
+  web:
+    image: x
+    ports: ["8080:80"]
+    healthcheck: {test: ["CMD", "true"], interval: 7s}
+    labels:
+      kompose.service.healthcheck.readiness.http_get_path: /ready
+      kompose.service.healthcheck.readiness.start_period: 20s
+      kompose.service.healthcheck.liveness.tcp_port: "80"
+      kompose.service.healthcheck.liveness.retries: "9"
+  db:
+    image: y
+    healthcheck: {test: ["CMD", "pg_isready"]}
+    labels:
+      kompose.service.healthcheck.readiness.disable: "true"
+      kompose.service.healthcheck.liveness.test: '["CMD-SHELL", "pg_isready -q"]'
+`, "generic", Options{})
+	web := files["web-deployment.yaml"]
+	for _, w := range []string{"readinessProbe:\n            failureThreshold: 3\n            httpGet:\n              path: /ready\n              port: 80\n            initialDelaySeconds: 20\n            periodSeconds: 7",
+		"livenessProbe:\n            failureThreshold: 9\n            periodSeconds: 7\n            tcpSocket:\n              port: 80"} {
+		if !strings.Contains(web, w) {
+			t.Errorf("web lacks %q:\n%s", w, web)
+		}
+	}
+	db := files["db-deployment.yaml"]
+	if strings.Contains(db, "readinessProbe") || !strings.Contains(db, "- pg_isready -q") {
+		t.Errorf("db: readiness must be gone and liveness run through sh:\n%s", db)
+	}
+}
+
+func TestKomposePodLabels(t *testing.T) {
+	files, ds := convert(t, `services:
+  web:
+    image: x
+    ports: ["8080:80"]
+    volumes: [data:/data, "./missing:/m"]
+    labels:
+      kompose.init.containers.image: busybox:1.37
+      kompose.init.containers.command: '["sh", "-c", "echo ready"]'
+      kompose.ephemeral-storage.request: 1Gi
+      kompose.ephemeral-storage.limit: 2Gi
+      kompose.controller.port.expose: "true"
+      kompose.volume.subpath: web
+      kompose.service.name_override: frontend
+volumes:
+  data:
+    labels:
+      kompose.volume.selector: fast-disk
+`, "generic", Options{})
+	mustContain(t, files, "frontend-deployment.yaml", "name: init-frontend", "image: busybox:1.37", "- echo ready",
+		"ephemeral-storage: 1Gi", "ephemeral-storage: 2Gi", "hostPort: 8080", "mountPath: /data\n              name: data\n              subPath: web")
+	mustContain(t, files, "frontend-service.yaml", "name: frontend")
+	mustContain(t, files, "data-persistentvolumeclaim.yaml", "selector:\n    matchLabels:\n      io.kompose.service: fast-disk")
+	if strings.Contains(files["frontend-deployment.yaml"], "mountPath: /m\n              name: missing\n              subPath") {
+		t.Error("the subpath applies to a bind mount")
+	}
+	if !hasCodeAt(ds, CodeRenamed, "services.web") || !hasCodeAt(ds, CodeKompose, "volumes.data") {
+		t.Errorf("want warnings for the renamed service and the selector: %v", ds)
+	}
+}
+
+func TestKomposeNodePortNeedsType(t *testing.T) {
+	files, ds := convert(t, "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n    labels:\n      kompose.service.nodeport.port: \"30080\"\n", "generic", Options{})
+	if strings.Contains(files["web-service.yaml"], "nodePort") {
+		t.Errorf("a node port on a ClusterIP Service:\n%s", files["web-service.yaml"])
+	}
+	if !hasCodeAt(ds, CodeKompose, "services.web.labels") {
+		t.Errorf("no warning that the node port is unused: %v", ds)
+	}
+	files, _ = convert(t, "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n    labels:\n      kompose.service.type: nodeport\n      kompose.service.nodeport.port: \"30080\"\n      kompose.service.external-traffic-policy: local\n", "generic", Options{})
+	mustContain(t, files, "web-service.yaml", "type: NodePort", "nodePort: 30080", "externalTrafficPolicy: Local")
+}
+
+// An autoscaled service may run several pods: its volume is shared, as
+// that of a replicated one, not a single-node claim that holds the
+// second pod Pending.
+func TestKomposeAutoscaledVolumeIsShared(t *testing.T) {
+	files, ds := convert(t, "services:\n  web:\n    image: x\n    volumes: [data:/data]\n    labels:\n      kompose.hpa.replicas.max: \"4\"\nvolumes:\n  data: {}\n", "generic", Options{})
+	mustContain(t, files, "data-persistentvolumeclaim.yaml", "ReadWriteMany")
+	if strings.Contains(files["web-deployment.yaml"], "Recreate") || !hasCode(ds, CodeSharedStorage) {
+		t.Errorf("want a shared claim and its warning: %v\n%s", ds, files["web-deployment.yaml"])
+	}
+}
