@@ -20,7 +20,7 @@ const (
 
 	CodeObsoleteVersion = "TR101" // top-level `version` is ignored
 	CodeUnsetVar        = "TR102" // a variable is unset and defaults to ""
-	CodeKomposeLabel    = "TR103" // a kompose.* label transship does not honour
+	CodeKomposeLabel    = "TR103" // a kompose.* label that is none of the ones kompose 1.38 reads
 	CodeComposeWarning  = "TR104" // any other warning compose-go prints
 	CodeKomposeValue    = "TR106" // a kompose.* label with a value transship cannot use
 )

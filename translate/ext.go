@@ -46,6 +46,7 @@ type ServiceExt struct {
 	EphemeralLimit   string         `json:"ephemeral_storage_limit,omitempty"`
 	HostPorts        bool           `json:"host_ports,omitempty"`    // published ports as hostPorts
 	NameOverride     string         `json:"name_override,omitempty"` // the Kubernetes name
+	Group            string         `json:"group,omitempty"`         // services of one group share a pod
 }
 
 // Expose asks for the service to be reachable from outside (an Ingress).

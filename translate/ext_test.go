@@ -240,7 +240,7 @@ func TestKomposeLabelWarnings(t *testing.T) {
     image: nginx
     labels:
       kompose.service.type: nodeport
-      kompose.service.group: front
+      kompose.service.grup: front
       kompose.controller.type: pod
       kompose.service.nodeport.port: "80"
       kompose.security-context.fsgroup: "-1"
@@ -258,7 +258,7 @@ func TestKomposeLabelWarnings(t *testing.T) {
 		msg  string
 	}
 	wants := []want{
-		{CodeKomposeLabel, 6, "services.web.labels.kompose.service.group", "not honoured"},
+		{CodeKomposeLabel, 6, "services.web.labels.kompose.service.grup", "no kompose 1.38 label"},
 		{CodeKomposeValue, 7, "services.web.labels.kompose.controller.type", `"pod"`},
 		{CodeKomposeValue, 8, "services.web.labels.kompose.service.nodeport.port", `"80"`},
 		{CodeKomposeValue, 9, "services.web.labels.kompose.security-context.fsgroup", `"-1"`},

@@ -62,7 +62,7 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 		switch problem := komposeValue(komposeAlias(k), v, ext); problem {
 		case "":
 		case notHonoured:
-			diags = append(diags, diag.Warnf(CodeKomposeLabel, src(k), "kompose label %s is not honoured by transship; it has no effect", k))
+			diags = append(diags, diag.Warnf(CodeKomposeLabel, src(k), "%s is no kompose 1.38 label transship knows; it has no effect", k))
 		default:
 			diags = append(diags, diag.Warnf(CodeKomposeValue, src(k), "label %s: %s; the label is ignored", k, problem))
 		}

@@ -122,6 +122,11 @@ func komposeMore(k, v string, ext *ServiceExt) string {
 			return fmt.Sprintf("%q is not true or false", v)
 		}
 		ext.HostPorts = b
+	case "kompose.service.group":
+		if v == "" {
+			return "an empty group name"
+		}
+		ext.Group = v
 	case "kompose.service.name_override":
 		if !dnsLabel.MatchString(v) {
 			return fmt.Sprintf("%q is not a DNS label (a-z, 0-9 and '-', at most 63)", v)
@@ -397,7 +402,7 @@ func komposeDeployLabels(ix *posIndex, name string, labels map[string]string, ex
 		switch problem := komposeMore(k, strings.TrimSpace(labels[k]), ext); problem {
 		case "":
 		case notHonoured:
-			ds = append(ds, diag.Warnf(CodeKomposeLabel, src, "kompose label %s is not honoured by transship; it has no effect", k))
+			ds = append(ds, diag.Warnf(CodeKomposeLabel, src, "%s is no kompose 1.38 label transship knows; it has no effect", k))
 		default:
 			ds = append(ds, diag.Warnf(CodeKomposeValue, src, "label %s: %s; the label is ignored", k, problem))
 		}

@@ -209,7 +209,7 @@ func TestLoadSeveralFiles(t *testing.T) {
     healthcheck:
       test: ["CMD", "true"]
     labels:
-      kompose.service.group: base
+      kompose.service.grup: base
   db:
     image: postgres
 `,
@@ -221,7 +221,7 @@ func TestLoadSeveralFiles(t *testing.T) {
     healthcheck:
       test: ["CMD", "false"]
     labels:
-      kompose.service.group: prod
+      kompose.service.grup: prod
 `,
 	})
 	base, prod := filepath.Join(dir, "base.yaml"), filepath.Join(dir, "prod.yaml")
@@ -261,7 +261,7 @@ func TestLoadSeveralFiles(t *testing.T) {
 		t.Fatalf("want one TR103, got:\n%s", diagText(ds))
 	}
 	wantPos(t, "overridden label", labels[0].Pos, diag.Pos{File: prod, Line: 9, Col: 7})
-	if labels[0].Path != "services.web.labels.kompose.service.group" {
+	if labels[0].Path != "services.web.labels.kompose.service.grup" {
 		t.Errorf("label path = %q", labels[0].Path)
 	}
 }

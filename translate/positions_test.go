@@ -275,7 +275,7 @@ func TestDiagnosticsSorted(t *testing.T) {
   a:
     image: busybox
     labels:
-      kompose.service.group: x
+      kompose.service.grup: x
       kompose.controller.type: pod
     environment:
       X: ${UNSET_ONE}

@@ -51,6 +51,7 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 	spec.Volumes = vols
 	spec.InitContainers = append(e.waits(si, &spec), e.initContainer(si)...)
 	spec.Containers = []corev1.Container{c}
+	claims = e.memberContainers(si, &spec, claims)
 	if e.o.Site.RunAsNonRoot {
 		if s.Security.Privileged {
 			e.warn(CodeSecurity, sub(s.Src, "privileged"), "service %s is privileged, which the site's restricted Pod Security forbids; its pod will be refused", s.Name)
@@ -61,7 +62,7 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 		restrict(&spec)
 	}
 	labels := e.selector(si.name)
-	for _, n := range s.Networks {
+	for _, n := range si.podNetworks() {
 		if e.policiesFor(n.Network) {
 			labels[networkLabel(n.Network)] = "true"
 		}
@@ -85,7 +86,7 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 		Stdin:           s.StdinOpen,
 		Resources:       e.resources(s),
 		SecurityContext: e.security(s),
-		Ports:           containerPorts(si.ports),
+		Ports:           containerPorts(si.containerPortList()),
 	}
 	if s.Entrypoint != nil && len(s.Entrypoint) == 0 {
 		e.warn(CodeCommand, sub(s.Src, "entrypoint"), "an empty entrypoint clears the image's in compose; Kubernetes cannot clear it, so the image's entrypoint still runs")
@@ -441,7 +442,7 @@ func dnsConfig(s *translate.Service) *corev1.PodDNSConfig {
 // netMode: host networking is a pod field; sharing another service's or
 // container's network namespace has no Kubernetes form across pods.
 func (e *emitter) netMode(s *translate.Service) {
-	if s.NetMode != "" && s.NetMode != "host" && s.NetMode != "bridge" && s.NetMode != "default" {
+	if s.NetMode != "" && s.NetMode != "host" && s.NetMode != "bridge" && s.NetMode != "default" && !strings.HasPrefix(s.NetMode, "service:") {
 		e.warn(CodeNetworkMode, sub(s.Src, "network_mode"), "network_mode %q has no Kubernetes form; the pod gets its own network and reaches others through their Services", s.NetMode)
 	}
 }

@@ -76,7 +76,9 @@ func (p *planner) cronKind(si *svcInfo) string {
 // kind and the ports, once both are known.
 func (p *planner) planKompose(si *svcInfo) {
 	s := si.s
-	if a := s.Ext.Autoscale; a != nil {
+	if si.pod != nil && (s.Ext.Autoscale != nil || s.Ext.CronJob != nil || s.Ext.Workload != "") {
+		p.warn(CodeGroup, sub(s.Src, "labels"), "service %s runs in the pod of %s, whose workload settings apply; its own workload kind, schedule and autoscaler are not used", s.Name, si.pod.s.Name)
+	} else if a := s.Ext.Autoscale; a != nil {
 		si.hpa = p.planHPA(si, a)
 	}
 	si.readiness = p.planProbe(si, s.Ext.Readiness, "readiness")
@@ -292,7 +294,7 @@ func (e *emitter) hostPorts(si *svcInfo, cps []corev1.ContainerPort) {
 	if !si.s.Ext.HostPorts {
 		return
 	}
-	for i, p := range si.ports {
+	for i, p := range si.containerPortList() {
 		if p.published == "" {
 			continue
 		}

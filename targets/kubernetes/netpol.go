@@ -91,8 +91,10 @@ func (e *emitter) networkPolicies() {
 				Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}}}}}})
 	}
 	for _, s := range e.g.Services {
-		e.publishedPolicy(e.svc[s.Name])
-		e.egressPolicy(e.svc[s.Name])
+		if si := e.svc[s.Name]; si.pod == nil { // a member's pod is its primary's
+			e.publishedPolicy(si)
+			e.egressPolicy(si)
+		}
 	}
 }
 

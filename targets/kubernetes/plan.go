@@ -96,10 +96,17 @@ func (p *planner) services() bool {
 	if !ok {
 		return false
 	}
+	p.planGroups()
 	completion := p.completionAwaited()
 	for _, s := range p.g.Services {
-		si := p.svc[s.Name]
-		si.kind = p.workloadKind(si, completion[s.Name])
+		if si := p.svc[s.Name]; si.pod == nil {
+			si.kind = p.workloadKind(si, completion[s.Name])
+		}
+	}
+	for _, s := range p.g.Services {
+		if si := p.svc[s.Name]; si.pod != nil {
+			si.kind = si.pod.kind
+		}
 	}
 	for _, s := range p.g.Services {
 		p.serviceName(p.svc[s.Name])

@@ -69,7 +69,7 @@ func (p *planner) serviceName(si *svcInfo) {
 			return
 		}
 	}
-	if len(si.ports) > 0 || si.kind == kindStatefulSet || p.awaited(si.s.Name) || p.aliased(si.s) {
+	if len(si.ports) > 0 || si.kind == kindStatefulSet && si.pod == nil || p.awaited(si.s.Name) || p.aliased(si.s) {
 		si.service = si.name
 		si.serviceType = p.serviceType(si)
 	}
@@ -187,7 +187,7 @@ func (e *emitter) serviceObjects(si *svcInfo) {
 
 func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 	s := si.s
-	spec := corev1.ServiceSpec{Selector: e.selector(si.name)}
+	spec := corev1.ServiceSpec{Selector: e.selector(si.podOf().name)}
 	for _, p := range si.ports {
 		sp := corev1.ServicePort{Name: p.name, Port: int32(p.target), TargetPort: intstr.FromString(p.name), Protocol: p.proto}
 		if p.app != "" {

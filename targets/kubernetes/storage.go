@@ -97,19 +97,24 @@ func (p *plan) allEmptyDir(users []string) bool {
 
 // decide sets a claim's access mode, size and class from its users.
 func (p *planner) decide(c *claim, access string) {
-	shared := len(c.users) > 1
+	// Services sharing a pod (group.go) share its volumes without
+	// sharing them between pods: the pods count, not the services.
+	pods := map[*svcInfo]bool{}
+	shared := false
 	var owner *svcInfo
 	for _, u := range c.users {
 		if si := p.svc[u]; si != nil {
-			owner = si
-			shared = shared || replicas(si.s) > 1 || si.kind == kindDaemonSet || si.hpa != nil && si.hpa.max > 1
+			pod := si.podOf()
+			pods[pod], owner = true, pod
+			shared = shared || replicas(pod.s) > 1 || pod.kind == kindDaemonSet || pod.hpa != nil && pod.hpa.max > 1
 			c.size, c.class = firstNonEmpty(c.size, si.s.Ext.VolumeSize), firstNonEmpty(c.class, si.s.Ext.VolumeClass)
 		}
 	}
+	shared = shared || len(pods) > 1
 	c.size = firstNonEmpty(c.size, p.o.Site.VolumeSize, "1Gi")
 	switch {
 	case c.external:
-	case len(c.users) == 1 && owner != nil && owner.kind == kindStatefulSet && !strings.HasPrefix(c.what, "bind"):
+	case len(pods) == 1 && owner != nil && owner.kind == kindStatefulSet && !strings.HasPrefix(c.what, "bind"):
 		c.template, c.access = true, corev1.ReadWriteOnce
 		c.class = firstNonEmpty(c.class, p.o.Site.StorageClass)
 		if replicas(owner.s) > 1 && owner.s.Ext.Workload == "" {
@@ -121,7 +126,7 @@ func (p *planner) decide(c *claim, access string) {
 		c.access = corev1.ReadWriteMany
 		c.class = firstNonEmpty(c.class, p.o.Site.SharedStorageClass)
 		if c.class == "" {
-			p.warn(CodeSharedStorage, c.src, "%s is shared by %s: it needs ReadWriteMany storage, which the cluster's default storage class may not offer; name one with x-transship storage_class or a site (--site egi-im)", c.what, strings.Join(c.users, ", "))
+			p.warn(CodeSharedStorage, c.src, "%s is shared by %s: it needs ReadWriteMany storage, which the cluster's default storage class may not offer; name one with x-transship storage_class or a site (--site egi-im)", c.what, sharers(c.users))
 		}
 	default:
 		c.access = corev1.ReadWriteOnce
@@ -139,6 +144,15 @@ func (p *planner) decide(c *claim, access string) {
 	} else {
 		c.size = q.String()
 	}
+}
+
+// sharers names who shares a volume: its services, or the pods of its
+// one (replicated, global or autoscaled) service.
+func sharers(users []string) string {
+	if len(users) == 1 {
+		return "the pods of " + users[0]
+	}
+	return strings.Join(users, ", ")
 }
 
 // holdsRWO: the service mounts a single-node claim, so two of its pods

@@ -49,6 +49,13 @@ func (p *planner) planWaits(si *svcInfo) {
 		if dep == nil {
 			continue
 		}
+		if samePod(si, dep) { // a container never waits for its own pod
+			p.warn(CodeWait, d.Src, "services %s and %s share a pod, whose containers start together: %s does not wait for %s", si.s.Name, d.Service, si.s.Name, d.Service)
+			continue
+		}
+		if dep.pod != nil && dep.service == "" {
+			dep = dep.pod // reached through the pod it runs in
+		}
 		if dep.kind == kindCronJob {
 			p.warn(CodeWait, d.Src, "service %s runs on a schedule (a CronJob), which has nothing to wait for; it is not awaited", d.Service)
 			continue

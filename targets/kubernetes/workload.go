@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,6 +42,12 @@ type svcInfo struct {
 	// that replace the healthcheck's (nil: keep them).
 	hpa                 *hpaPlan
 	readiness, liveness *translate.ProbeSpec
+	// A pod shared by several services (group.go): a member's pod is its
+	// primary's; a primary lists its members, and own keeps the ports of
+	// its own container (ports then also holds the members').
+	pod     *svcInfo
+	members []*svcInfo
+	own     []port
 }
 
 func sub(src diag.Src, key string) diag.Src {
@@ -129,6 +136,11 @@ func (p *plan) ownsVolume(s *translate.Service) bool {
 // service renders one compose service: its workload, Service, Ingress.
 func (e *emitter) service(s *translate.Service) {
 	si := e.svc[s.Name]
+	if si.pod != nil { // its container is in another service's pod
+		e.serviceObjects(si)
+		e.ingress(si)
+		return
+	}
 	pod, claims := e.podTemplate(si)
 	m := e.meta(si.name, si.name)
 	m.Annotations = e.annotations(s)
@@ -183,7 +195,7 @@ func (e *emitter) jobSpec(si *svcInfo, pod corev1.PodTemplateSpec) batchv1.JobSp
 // Otherwise update_config maps to the rolling update's surge and
 // unavailability: start-first surges, stop-first does not.
 func (e *emitter) strategy(si *svcInfo) appsv1.DeploymentStrategy {
-	if e.holdsRWO(si.s) {
+	if slices.ContainsFunc(append([]*svcInfo{si}, si.members...), func(m *svcInfo) bool { return e.holdsRWO(m.s) }) {
 		return appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 	}
 	u := si.s.Update

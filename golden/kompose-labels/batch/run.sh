@@ -19,19 +19,21 @@
 #   compose.yaml:7:3: BAT120: services.wordpress.labels: labels have no meaning in a batch job
 #   compose.yaml:11:9: BAT102: services.wordpress.ports[0]: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
 #   compose.yaml:11:9: BAT103: services.wordpress.ports[0]: services phpmyadmin and wordpress both listen on tcp port 80 of the same node: the second to start fails
-#   compose.yaml:46:3: BAT105: services.db.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:46:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
-#   compose.yaml:46:3: BAT120: services.db.labels: labels have no meaning in a batch job
-#   compose.yaml:69:3: BAT105: services.phpmyadmin.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:69:3: BAT110: services.phpmyadmin: the image's working directory is not known (Apptainer ignores WORKDIR): service phpmyadmin starts in /; set working_dir if the image needs another
-#   compose.yaml:69:3: BAT120: services.phpmyadmin.labels: labels have no meaning in a batch job
-#   compose.yaml:73:9: BAT102: services.phpmyadmin.ports[0]: published port 8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
-#   compose.yaml:90:3: BAT110: services.backup: the image's working directory is not known (Apptainer ignores WORKDIR): service backup starts in /; set working_dir if the image needs another
-#   compose.yaml:90:3: BAT120: services.backup.labels: labels have no meaning in a batch job
-#   compose.yaml:111:3: BAT110: services.agent: the image's working directory is not known (Apptainer ignores WORKDIR): service agent starts in /; set working_dir if the image needs another
-#   compose.yaml:111:3: BAT116: services.agent.deploy: replicas are not kept: one instance runs, on the job's node
-#   compose.yaml:111:3: BAT120: services.agent.labels: labels have no meaning in a batch job
-#   compose.yaml:114:9: BAT102: services.agent.ports[0]: port 9100 is reachable on the node that runs the job only, not from outside the cluster
+#   compose.yaml:49:3: BAT110: services.blog-metrics: the image's working directory is not known (Apptainer ignores WORKDIR): service blog-metrics starts in /; set working_dir if the image needs another
+#   compose.yaml:49:3: BAT120: services.blog-metrics.labels: labels have no meaning in a batch job
+#   compose.yaml:57:3: BAT105: services.db.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
+#   compose.yaml:57:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
+#   compose.yaml:57:3: BAT120: services.db.labels: labels have no meaning in a batch job
+#   compose.yaml:80:3: BAT105: services.phpmyadmin.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
+#   compose.yaml:80:3: BAT110: services.phpmyadmin: the image's working directory is not known (Apptainer ignores WORKDIR): service phpmyadmin starts in /; set working_dir if the image needs another
+#   compose.yaml:80:3: BAT120: services.phpmyadmin.labels: labels have no meaning in a batch job
+#   compose.yaml:84:9: BAT102: services.phpmyadmin.ports[0]: published port 8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
+#   compose.yaml:101:3: BAT110: services.backup: the image's working directory is not known (Apptainer ignores WORKDIR): service backup starts in /; set working_dir if the image needs another
+#   compose.yaml:101:3: BAT120: services.backup.labels: labels have no meaning in a batch job
+#   compose.yaml:122:3: BAT110: services.agent: the image's working directory is not known (Apptainer ignores WORKDIR): service agent starts in /; set working_dir if the image needs another
+#   compose.yaml:122:3: BAT116: services.agent.deploy: replicas are not kept: one instance runs, on the job's node
+#   compose.yaml:122:3: BAT120: services.agent.labels: labels have no meaning in a batch job
+#   compose.yaml:125:9: BAT102: services.agent.ports[0]: port 9100 is reachable on the node that runs the job only, not from outside the cluster
 set -euo pipefail
 
 project='kompose-labels'
@@ -40,7 +42,7 @@ default_runtime='auto'
 default_cvmfs='/cvmfs/unpacked.cern.ch'
 default_image_cache=''
 default_volumes=''
-all_names='agent backup db phpmyadmin wordpress'
+all_names='agent backup blog-metrics db phpmyadmin wordpress'
 
 # ---- the launcher (the same in every run.sh transship writes) ----
 
@@ -506,7 +508,7 @@ trap 'exit 129' HUP
 spec() {
   case $1 in
   agent)
-    # compose.yaml:111:3: services.agent
+    # compose.yaml:122:3: services.agent
     service_id 1
     image 'prom/node-exporter:v1.8.2' prom_node-exporter_v1.8.2.sif 'registry.hub.docker.com/prom/node-exporter:v1.8.2'
     entrypoint_mode run
@@ -516,7 +518,7 @@ spec() {
     # BAT120: labels have no meaning in a batch job
     ;;
   backup)
-    # compose.yaml:90:3: services.backup
+    # compose.yaml:101:3: services.backup
     service_id 2
     image 'mariadb:11.4' library_mariadb_11.4.sif 'registry.hub.docker.com/library/mariadb:11.4'
     entrypoint_mode run
@@ -526,9 +528,18 @@ spec() {
     volume backups /backup rw
     # BAT120: labels have no meaning in a batch job
     ;;
-  db)
-    # compose.yaml:46:3: services.db
+  blog-metrics)
+    # compose.yaml:49:3: services.blog-metrics
     service_id 3
+    image 'lusotycoon/apache-exporter:v1.0.9' lusotycoon_apache-exporter_v1.0.9.sif 'registry.hub.docker.com/lusotycoon/apache-exporter:v1.0.9'
+    entrypoint_mode run
+    args '--scrape_uri=http://localhost/server-status?auto'
+    # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service blog-metrics starts in /; set working_dir if the image needs another
+    # BAT120: labels have no meaning in a batch job
+    ;;
+  db)
+    # compose.yaml:57:3: services.db
+    service_id 4
     image 'mariadb:11.4' library_mariadb_11.4.sif 'registry.hub.docker.com/library/mariadb:11.4'
     entrypoint_mode run
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
@@ -543,8 +554,8 @@ spec() {
     # BAT120: labels have no meaning in a batch job
     ;;
   phpmyadmin)
-    # compose.yaml:69:3: services.phpmyadmin
-    service_id 4
+    # compose.yaml:80:3: services.phpmyadmin
+    service_id 5
     image 'phpmyadmin:5.2.1' library_phpmyadmin_5.2.1.sif 'registry.hub.docker.com/library/phpmyadmin:5.2.1'
     entrypoint_mode run
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service phpmyadmin starts in /; set working_dir if the image needs another
@@ -555,7 +566,7 @@ spec() {
     ;;
   wordpress)
     # compose.yaml:7:3: services.wordpress
-    service_id 5
+    service_id 6
     image 'wordpress:6.6.2-apache' library_wordpress_6.6.2-apache.sif 'registry.hub.docker.com/library/wordpress:6.6.2-apache'
     entrypoint_mode run
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service wordpress starts in /; set working_dir if the image needs another
@@ -575,18 +586,20 @@ spec() {
 
 main() {
   find_runtime
-  say "project kompose-labels: 5 service(s) with $rt ($rt_bin)"
+  say "project kompose-labels: 6 service(s) with $rt ($rt_bin)"
   pull 'prom/node-exporter:v1.8.2' prom_node-exporter_v1.8.2.sif 'registry.hub.docker.com/prom/node-exporter:v1.8.2'
   pull 'mariadb:11.4' library_mariadb_11.4.sif 'registry.hub.docker.com/library/mariadb:11.4'
+  pull 'lusotycoon/apache-exporter:v1.0.9' lusotycoon_apache-exporter_v1.0.9.sif 'registry.hub.docker.com/lusotycoon/apache-exporter:v1.0.9'
   pull 'phpmyadmin:5.2.1' library_phpmyadmin_5.2.1.sif 'registry.hub.docker.com/library/phpmyadmin:5.2.1'
   pull 'wordpress:6.6.2-apache' library_wordpress_6.6.2-apache.sif 'registry.hub.docker.com/library/wordpress:6.6.2-apache'
   start agent
   start backup
+  start blog-metrics
   start db
   start phpmyadmin
   wait_healthy db required
   start wordpress
-  watch agent backup phpmyadmin wordpress
+  watch agent backup blog-metrics phpmyadmin wordpress
 }
 
 main "$@"

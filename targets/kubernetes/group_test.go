@@ -1,0 +1,99 @@
+package kubernetes
+
+import (
+	"strings"
+	"testing"
+)
+
+// Before, a service with network_mode: service:X became a workload of its
+// own with warning K8S109, cut off from X by the NetworkPolicy, and a
+// kompose.service.group was TR103 "not honoured".
+
+func TestNetworkModeServiceSharesThePod(t *testing.T) {
+	files, ds := convert(t, `services:
+  vpn:
+    image: vpn
+    ports: ["1194:1194/udp"]
+  app:
+    image: app
+    network_mode: service:vpn
+    expose: ["8080"]
+    depends_on: [vpn]
+  client:
+    image: c
+    depends_on: [app]
+`, "generic", Options{})
+	if _, ok := files["app-deployment.yaml"]; ok {
+		t.Error("app has a workload of its own")
+	}
+	vpn := files["vpn-deployment.yaml"]
+	for _, w := range []string{"image: vpn", "image: app", "name: app", "containerPort: 8080", "containerPort: 1194"} {
+		if !strings.Contains(vpn, w) {
+			t.Errorf("vpn's pod lacks %q:\n%s", w, vpn)
+		}
+	}
+	if strings.Contains(vpn, "wait-for-vpn") {
+		t.Errorf("a container of vpn's pod waits for vpn:\n%s", vpn)
+	}
+	mustContain(t, files, "vpn-service.yaml", "port: 8080", "port: 1194")
+	// app has a port: its own Service selects the shared pod.
+	mustContain(t, files, "app-service.yaml", "app.kubernetes.io/name: vpn", "port: 8080")
+	mustContain(t, files, "client-deployment.yaml", "until nc -z -w 2 app 8080")
+	if hasCode(ds, CodeNetworkMode) {
+		t.Errorf("network_mode service: is no longer unsupported: %v", ds)
+	}
+}
+
+func TestKomposeServiceGroup(t *testing.T) {
+	files, ds := convert(t, `services:
+  web:
+    image: nginx
+    ports: ["8080:80"]
+    volumes: [logs:/var/log/nginx]
+    healthcheck: {test: ["CMD", "true"]}
+    labels: {kompose.service.group: front}
+  shipper:
+    image: busybox
+    command: ["tail", "-F", "/logs/access.log"]
+    volumes: [logs:/logs:ro]
+    depends_on: [web]
+    hostname: other
+    labels: {kompose.service.group: front}
+volumes:
+  logs: {}
+`, "generic", Options{})
+	if _, ok := files["shipper-deployment.yaml"]; ok {
+		t.Errorf("the pod is the group's service with ports, web; got %v", keys(files))
+	}
+	pod := files["web-deployment.yaml"]
+	for _, w := range []string{"image: nginx", "image: busybox", "readinessProbe", "mountPath: /logs", "mountPath: /var/log/nginx", "claimName: logs"} {
+		if !strings.Contains(pod, w) {
+			t.Errorf("the group's pod lacks %q:\n%s", w, pod)
+		}
+	}
+	if strings.Count(pod, "claimName: logs") != 1 || strings.Contains(pod, "wait-for-web") {
+		t.Errorf("the volume is listed once, and no container waits for its own pod:\n%s", pod)
+	}
+	// One pod uses the volume: a single-node claim, not a shared one.
+	mustContain(t, files, "logs-persistentvolumeclaim.yaml", "ReadWriteOnce")
+	mustContain(t, files, "web-service.yaml", "app.kubernetes.io/name: web", "port: 80")
+	if _, ok := files["shipper-service.yaml"]; ok {
+		t.Error("shipper has no ports and nobody waits for it: no Service")
+	}
+	if !hasCodeAt(ds, CodeWait, "services.shipper.depends_on[0]") {
+		t.Errorf("no warning that shipper starts with web, not after it: %v", ds)
+	}
+	if !hasCodeAt(ds, CodeGroup, "services.shipper.hostname") || hasCode(ds, CodeSharedStorage) {
+		t.Errorf("want K8S151 for the member's hostname and no shared storage warning: %v", ds)
+	}
+}
+
+func TestGroupPortConflict(t *testing.T) {
+	_, ds := convert(t, `services:
+  a: {image: x, ports: ["80"], labels: {kompose.service.group: g}}
+  b: {image: y, expose: ["80"], labels: {kompose.service.group: g}}
+`, "generic", Options{})
+	if !hasCodeAt(ds, CodeGroup, "services.b.expose[0]") {
+		t.Errorf("no K8S151 for two containers on port 80: %v", ds)
+	}
+}
