@@ -52,10 +52,45 @@ func main() {
 		os.Exit(nc(args))
 	case name == "standin" && len(args) > 0 && args[0] == "dial":
 		os.Exit(dial(args[1:]))
-	case isProbe(name, args):
+	case isProbe(name, args) && !underApp():
 		os.Exit(probe(name, args))
 	}
 	serve()
+}
+
+// underApp: this process is the container's main process (PID 1) or runs
+// under it, as `curl` does in fetch's `sh -euc SCRIPT`: it is the app. A
+// healthcheck is exec'd into the container by the runtime, so its chain
+// of parents ends at 0 (outside the PID namespace) without passing PID 1.
+func underApp() bool {
+	pid := os.Getpid()
+	for range 64 {
+		if pid == 1 {
+			return true
+		}
+		if pid <= 0 {
+			return false
+		}
+		pid = parentOf(pid)
+	}
+	return false
+}
+
+// parentOf reads the parent's PID from /proc/PID/stat ("PID (COMM) S
+// PPID ..."; COMM may hold spaces and parentheses, so read after the
+// last ")"). 0 when it cannot be read.
+func parentOf(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
 }
 
 // isProbe tells a healthcheck's call from a service's command.
@@ -306,7 +341,11 @@ func dial(targets []string) int {
 		deadline := time.Now().Add(time.Minute)
 		for {
 			reply, err := connect(host, port, proto == "udp", 3*time.Second)
-			if err == nil && strings.Contains(reply, "standin ") {
+			// "open": a real app (an example running busybox itself)
+			// speaks its own protocol; an accepted connection through the
+			// Service is the proof (kube-proxy rejects one with no ready
+			// endpoint).
+			if err == nil && (strings.Contains(reply, "standin ") || proto == "open") {
 				fmt.Printf("ok %s %s\n", t, strings.TrimSpace(lastLine(reply)))
 				break
 			}
