@@ -74,9 +74,11 @@ e2e-vm:
 # controller-manager, scheduler, kubelet, kube-proxy, containerd, CoreDNS)
 # inside namespaces the test binary makes, and run the suite on it: every
 # example's Kubernetes output applied and seen working (one line per
-# example). Needs root and make e2e-deps; CI runs it.
+# example). Needs root and make e2e-deps; CI runs it. Four examples at a
+# time: they mostly wait, and the suite starts one only when its pods' CPU
+# requests fit the node beside the others' (internal/cluster/capacity_test.go).
 e2e-cluster:
-	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 20m -v ./internal/cluster/
+	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 20m -v -parallel 4 ./internal/cluster/
 
 # Run generated batch launchers under the real Apptainer and udocker that
 # e2e-deps builds (targets/batch/realrt_test.go), as an unprivileged user

@@ -164,6 +164,16 @@ metadata: {name: managed-nfs-storage}
 provisioner: kubernetes.io/host-path
 reclaimPolicy: Delete
 volumeBindingMode: Immediate
+---
+# "standard", the default class of kind, minikube and GKE, which
+# kompose-labels names (kompose.volume.storage-class-name) as a project
+# written for those would.
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: standard}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
 `,
 	}
 	for name, data := range files {

@@ -25,12 +25,13 @@ var sites = []string{"generic", "egi-im"}
 // readyTimeout bounds how long an example may take to come up.
 const readyTimeout = 4 * time.Minute
 
-// TestExamples is the suite: every example with a Kubernetes golden, on
-// each site, converted by the CLI, applied with `kubectl apply -k` through
-// an overlay that only retargets the app images to stand-ins, and seen
-// working (checks.go). One line per example and site:
+// TestExamples is the suite: every example with a Kubernetes golden and
+// every test project under testdata, on each site, converted by the CLI,
+// applied with `kubectl apply -k` through an overlay that only retargets
+// the app images to stand-ins, and seen working (checks_test.go). One line
+// per example and site:
 //
-//	example NAME SITE ready SECONDS ok|FAIL
+//	example NAME SITE ready SECONDS ok|FAIL|known FAIL
 func TestExamples(t *testing.T) {
 	c := Require(t)
 	fmt.Printf("cluster: started in %.1fs\n", c.Started.Seconds())
@@ -40,19 +41,19 @@ func TestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{c: c, cli: cli, standin: standinBin}
+	s := &suite{c: c, cli: cli, standin: standinBin, locks: map[string]*sync.Mutex{}}
+	if err := s.fakeGPUs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.cpu, err = s.nodeCPU(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("examples", func(t *testing.T) {
-		// TRANSSHIP_CLUSTER_ALL=1 runs the examples of notYet too.
-		all := os.Getenv("TRANSSHIP_CLUSTER_ALL") == "1"
-		for _, ex := range examplesWithGolden(t) {
+		for _, pr := range projects(t) {
 			for _, site := range sites {
-				if why, ok := notYet[ex]; ok && !all {
-					fmt.Printf("example %-18s %-8s not run: %s\n", ex, site, why)
-					continue
-				}
-				t.Run(ex+"@"+site, func(t *testing.T) {
+				t.Run(pr.name+"@"+site, func(t *testing.T) {
 					t.Parallel()
-					s.run(t, ex, site)
+					s.run(t, pr, site)
 				})
 			}
 		}
@@ -60,30 +61,72 @@ func TestExamples(t *testing.T) {
 	fmt.Printf("cluster: suite took %.1fs\n", time.Since(began).Seconds())
 }
 
-// notYet are the examples the suite does not run by default yet, and why
-// (seen on the first full run, 2026-12-06; TRANSSHIP_CLUSTER_ALL=1 runs
-// them). Several failures there came from the stand-in exiting when it had
-// no port to serve (fixed since, not re-run for lack of time).
-var notYet = map[string]string{
-	"batch-pipeline":    "Jobs' stand-ins saw a ServiceAccount token; fetch printed no report; egi-im not ready in 4 min",
-	"extends-include":   "postgres stand-in crash-looped (no ports: fixed in the stand-in since); not re-run",
-	"gpu":               "llm Pending: the node has no nvidia.com/gpu",
-	"healthcheck-chain": "db stand-in crash-looped (no ports: fixed since); not re-run",
-	"images-lock":       "services: migrate:8080 timed out (a Service in front of a Job's pods)",
-	"kompose-labels":    "NodePort 30081 is fixed in the output: the two sites collide on one cluster; db claim Pending",
-	"networks":          "app/cache/db/proxy not Available in 4 min (not analysed)",
-	"vm-web":            "services: web:8080 did not answer the stand-in",
-	"web-db-cache":      "cache/web/db not ready in 4 min; stream: second apply configures statefulset/db",
-	"profiles":          "not in the first run's results (not analysed)",
-	"secrets-configs":   "not in the first run's results (not analysed)",
+// knownFailing are the examples (or example@site) that cannot pass on
+// this cluster, why, and a piece of the failure the suite must still see:
+// the test fails when they pass, or fail in another way, so a fix (or a
+// new failure) is noticed.
+//
+// Both below are this node's 2 cores, not the output: the suite stops
+// waiting as soon as the scheduler says so. The event must name CPU
+// alone, so a node short of nvidia.com/gpu too would not match.
+var knownFailing = map[string]knownFailure{
+	"gpu": {why: "llm requests 2 CPUs, the whole node, and gateway's pod holds 500m while it waits for llm: " +
+		"the scheduler can never place llm on this 2-core node (nvidia.com/gpu is advertised: fakeGPUs)",
+		want: "0/1 nodes are available: 1 Insufficient cpu."},
+	"extends-include": {why: "its pods request 3 CPUs (airflow-init, scheduler, webserver: 1 each) on this 2-core node; " +
+		"scheduler's and webserver's pods, waiting in their init phase for the Job airflow-init, hold 2 of them, " +
+		"so the Job's pod is never placed (seen: a deadlock) unless the scheduler happens to place it first",
+		want: "0/1 nodes are available: 1 Insufficient cpu."},
+}
+
+type knownFailure struct{ why, want string }
+
+// known is the known failure of ex on site, if any.
+func known(ex, site string) knownFailure {
+	if k, ok := knownFailing[ex+"@"+site]; ok {
+		return k
+	}
+	return knownFailing[ex]
 }
 
 type suite struct {
-	c           *Cluster
-	cli         string
-	standin     string
-	streamMu    sync.Mutex // stream applies of projects naming their namespace
-	knownFailed []string
+	c       *Cluster
+	cli     string
+	standin string
+	cpu     *cpuPool
+	mu      sync.Mutex
+	locks   map[string]*sync.Mutex // by what two runs cannot share (lock)
+}
+
+// lock serialises the runs that need one thing of the cluster's alone: a
+// fixed NodePort, or a namespace the project names.
+func (s *suite) lock(key string) func() {
+	s.mu.Lock()
+	l := s.locks[key]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.locks[key] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// project is one compose project the suite runs.
+type project struct{ name, compose string }
+
+// projects are the examples with a Kubernetes golden, and the suite's own
+// test projects (testdata/NAME/compose.yaml).
+func projects(t *testing.T) []project {
+	var out []project
+	for _, ex := range examplesWithGolden(t) {
+		out = append(out, project{ex, filepath.Join("examples", ex, "compose.yaml")})
+	}
+	own, _ := filepath.Glob("testdata/*/compose.yaml")
+	for _, f := range own {
+		out = append(out, project{filepath.Base(filepath.Dir(f)), filepath.Join("internal", "cluster", f)})
+	}
+	return out
 }
 
 // examplesWithGolden lists the examples that have a Kubernetes golden.
@@ -134,17 +177,26 @@ func siteArgs(site string) []string {
 	return []string{"--site", site}
 }
 
-// run converts, deploys and checks one example on one site.
-func (s *suite) run(t *testing.T, ex, site string) {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout+3*time.Minute)
-	defer cancel()
+// run converts, deploys and checks one example on one site, and reports
+// whether it did as knownFailing expects.
+func (s *suite) run(t *testing.T, pr project, site string) {
+	ex, compose := pr.name, pr.compose
 	ns := "x-" + ex + "-" + site
 	out := filepath.Join(s.c.Dir, "out", ns)
-	compose := filepath.Join("examples", ex, "compose.yaml")
 	args := append([]string{"convert", "--to", "kubernetes", "-f", compose, "-o", out}, siteArgs(site)...)
-	if _, err := s.convert(ctx, args...); err != nil {
+	if _, err := s.convert(context.Background(), args...); err != nil {
 		t.Fatal(err)
 	}
+	m, err := ReadManifests(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range m.Exclusive() {
+		defer s.lock(key)()
+	}
+	defer s.cpu.acquire(m.CPUMillis())()
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout+3*time.Minute)
+	defer cancel()
 	graphJSON, err := s.convert(ctx, "graph", "-f", compose)
 	if err != nil {
 		t.Fatal(err)
@@ -153,15 +205,16 @@ func (s *suite) run(t *testing.T, ex, site string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ReadManifests(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	overlay, err := s.images(ctx, ns, m, out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.c.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false")
+	deleted := false
+	defer func() {
+		if !deleted {
+			s.c.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false")
+		}
+	}()
 	if _, err := s.c.Kubectl(ctx, nil, "create", "namespace", ns); err != nil {
 		t.Fatal(err)
 	}
@@ -169,22 +222,42 @@ func (s *suite) run(t *testing.T, ex, site string) {
 	if b, err := s.c.Kubectl(ctx, nil, "apply", "-k", overlay); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	ready, err := s.waitReady(ctx, ns, start)
+	ready, err := s.waitReady(ctx, ns, start, known(ex, site).want)
 	var fails []string
 	if err != nil {
 		fails = append(fails, err.Error())
 	} else {
 		fails = append(fails, s.check(ctx, ns, m, g)...)
 	}
+	if len(m.Exclusive()) > 0 {
+		// The stream's copy needs what this one holds (a fixed NodePort).
+		s.c.Kubectl(ctx, nil, "delete", "namespace", ns, "--timeout=2m")
+		deleted = true
+	}
 	fails = append(fails, s.stream(ctx, ns, m, compose, site)...)
-	result := "ok"
-	if len(fails) > 0 {
-		result = "FAIL"
+	fmt.Printf("example %-18s %-8s ready %6.1fs %s\n", ex, site, ready.Seconds(), verdict(t, ex, site, fails))
+}
+
+// verdict reports the failures, or for a known failure checks that it
+// still fails the stated way.
+func verdict(t *testing.T, ex, site string, fails []string) string {
+	known := known(ex, site)
+	ok := known.want != ""
+	all := strings.Join(fails, "\n")
+	switch {
+	case ok && strings.Contains(all, known.want):
+		t.Logf("known failure (%s):\n%s", known.why, all)
+		return "known FAIL"
+	case ok:
+		t.Errorf("%s is listed as failing (%s: %q), but its failures are now:\n%s\nupdate knownFailing", ex, known.why, known.want, all)
+		return "FAIL"
+	case len(fails) > 0:
 		for _, f := range fails {
 			t.Error(f)
 		}
+		return "FAIL"
 	}
-	fmt.Printf("example %-18s %-8s ready %6.1fs %s\n", ex, site, ready.Seconds(), result)
+	return "ok"
 }
 
 // images builds the example's stand-in images, imports them, and writes

@@ -34,11 +34,33 @@ type Manifests struct {
 type Workload struct {
 	Kind, Name string
 	Pod        corev1.PodTemplateSpec
+	Replicas   int // pods at once
 }
 
 // OneShot: its pods are meant to finish.
 func (w Workload) OneShot() bool {
 	return w.Kind == "Job" || w.Kind == "CronJob" || (w.Kind == "Pod" && w.Pod.Spec.RestartPolicy != corev1.RestartPolicyAlways)
+}
+
+// Standin: the workload's app runs on a stand-in image, not on one the
+// cluster has under its own name (busybox).
+func (w Workload) Standin() bool {
+	for _, c := range w.Pod.Spec.Containers {
+		if isHarnessImage(c.Image) {
+			return false
+		}
+	}
+	return true
+}
+
+// Workload is the workload of that name, or nil.
+func (m *Manifests) Workload(name string) *Workload {
+	for i := range m.Workloads {
+		if m.Workloads[i].Name == name {
+			return &m.Workloads[i]
+		}
+	}
+	return nil
 }
 
 // ReadManifests reads every YAML file of a directory output but the
@@ -76,11 +98,12 @@ func (m *Manifests) add(doc []byte) error {
 	}
 	m.Kinds[head.Kind] = append(m.Kinds[head.Kind], head.Metadata.Name)
 	var tmpl *corev1.PodTemplateSpec
+	var replicas *int32
 	switch head.Kind {
 	case "Deployment":
 		var o appsv1.Deployment
 		err := yaml.Unmarshal(doc, &o)
-		tmpl = &o.Spec.Template
+		tmpl, replicas = &o.Spec.Template, o.Spec.Replicas
 		if err != nil {
 			return err
 		}
@@ -89,7 +112,7 @@ func (m *Manifests) add(doc []byte) error {
 		if err := yaml.Unmarshal(doc, &o); err != nil {
 			return err
 		}
-		tmpl = &o.Spec.Template
+		tmpl, replicas = &o.Spec.Template, o.Spec.Replicas
 		m.Claims += len(o.Spec.VolumeClaimTemplates)
 	case "DaemonSet":
 		var o appsv1.DaemonSet
@@ -102,7 +125,7 @@ func (m *Manifests) add(doc []byte) error {
 		if err := yaml.Unmarshal(doc, &o); err != nil {
 			return err
 		}
-		tmpl = &o.Spec.Template
+		tmpl, replicas = &o.Spec.Template, o.Spec.Parallelism
 		m.Jobs = append(m.Jobs, head.Metadata.Name)
 	case "CronJob":
 		var o batchv1.CronJob
@@ -146,7 +169,11 @@ func (m *Manifests) add(doc []byte) error {
 		m.Claims++
 	}
 	if tmpl != nil {
-		m.Workloads = append(m.Workloads, Workload{Kind: head.Kind, Name: head.Metadata.Name, Pod: *tmpl})
+		n := 1
+		if replicas != nil {
+			n = int(*replicas)
+		}
+		m.Workloads = append(m.Workloads, Workload{Kind: head.Kind, Name: head.Metadata.Name, Pod: *tmpl, Replicas: n})
 	}
 	return nil
 }
