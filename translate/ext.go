@@ -47,6 +47,7 @@ type ServiceExt struct {
 	HostPorts        bool           `json:"host_ports,omitempty"`    // published ports as hostPorts
 	NameOverride     string         `json:"name_override,omitempty"` // the Kubernetes name
 	Group            string         `json:"group,omitempty"`         // services of one group share a pod
+	SecretEnv        []string       `json:"secret_env,omitempty"`    // variables whose values belong in a Secret
 }
 
 // Expose asks for the service to be reachable from outside (an Ingress).
@@ -179,6 +180,7 @@ type rawServiceExt struct {
 	ImagePullSecret string          `json:"image_pull_secret"`
 	ServiceAccount  string          `json:"service_account"`
 	FSGroup         *int64          `json:"fs_group"`
+	SecretEnv       []string        `json:"secret_env"`
 }
 
 type rawExpose struct {
@@ -220,6 +222,7 @@ func serviceExt(ix *posIndex, name string, labels map[string]string, exts map[st
 	if r.FSGroup != nil {
 		ext.FSGroup = r.FSGroup
 	}
+	ext.SecretEnv = r.SecretEnv
 	return ext, diags
 }
 

@@ -123,6 +123,9 @@ type Build struct {
 type EnvVar struct {
 	Name  string  `json:"name"`
 	Value *string `json:"value"`
+	// Src is where the variable is set (the service, for one from an
+	// env_file); not serialised, so the graph's JSON stays as it was.
+	Src diag.Src `json:"-"`
 }
 
 // KV is a name and value, for labels, sysctls and build args.

@@ -40,6 +40,7 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 	out.DependsOn = c.deps(base, s.DependsOn)
 	out.Health = c.health(base+".healthcheck", s.HealthCheck)
 	c.deploy(out, s)
+	c.envSources(base, out)
 	if s.Deploy != nil {
 		c.diags = append(c.diags, komposeDeployLabels(c.ix, s.Name, s.Deploy.Labels, &out.Ext)...)
 	}
@@ -258,4 +259,29 @@ func (c *converter) health(base string, h *types.HealthCheckConfig) *Health {
 		out.Test, out.Shell = nil, false
 	}
 	return out
+}
+
+// envSources places every variable, and checks that the ones
+// x-transship.secret_env names are set: a name that is not would make a
+// Secret key nobody reads, in silence.
+func (c *converter) envSources(base string, out *Service) {
+	set := map[string]bool{}
+	for i := range out.Env {
+		v := &out.Env[i]
+		src, ok := diag.Src{}, false
+		if v.Value != nil {
+			src, ok = c.ix.valueSrc(base+".environment", v.Name+"="+*v.Value)
+		}
+		if !ok {
+			src = c.ix.src(base + ".environment." + v.Name)
+		}
+		v.Src = src
+		set[v.Name] = v.Value != nil
+	}
+	for i, n := range out.Ext.SecretEnv {
+		if !set[n] {
+			c.diags = append(c.diags, diag.Errorf(CodeExtension, c.ix.src(base+".x-transship.secret_env["+strconv.Itoa(i)+"]"),
+				"%s is not set in the environment of service %s; only a variable with a value can go into a Secret", n, out.Name))
+		}
+	}
 }

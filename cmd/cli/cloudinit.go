@@ -51,10 +51,11 @@ func (c cloudFlags) over(s site.CloudInit) cloudFlags {
 }
 
 // cloudOnly are the flags only the cloud-init target reads.
-var cloudOnly = []string{"secrets", "ssh-key", "user", "data-volume", "swap", "package"}
+// (--secrets is the Kubernetes target's too, with its own values.)
+var cloudOnly = []string{"ssh-key", "user", "data-volume", "swap", "package"}
 
 func (c *cloudFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.secrets, "secrets", "", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them); default from the site profile: embed")
+	fs.StringVar(&c.secrets, "secrets", "", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them); default from the site profile: embed. kubernetes: embed (Secret manifests, a warning) or external (referred to, not written: warnings give the kubectl commands)")
 	fs.StringArrayVar(&c.sshKeys, "ssh-key", nil, "cloud-init: a public key file for --user (repeatable)")
 	fs.StringVar(&c.user, "user", "", "cloud-init: an extra user in group docker, with the --ssh-key keys")
 	fs.StringVar(&c.dataVolume, "data-volume", "", "cloud-init: DEVICE:MOUNTPOINT of a data disk for the app, e.g. /dev/vdb:/srv/data")
@@ -69,6 +70,9 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 			if fs.Changed(n) {
 				return "--" + n + " applies only to --to cloud-init"
 			}
+		}
+		if fs.Changed("secrets") && target != "kubernetes" {
+			return "--secrets applies only to --to cloud-init and --to kubernetes"
 		}
 		return ""
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -33,9 +34,24 @@ func (k *kubeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&k.secretsFromEnv, "secrets-from-env", false, "embed secrets that compose takes from environment variables into Secret manifests")
 }
 
+// secretsMode is --secrets (registered with cloud-init's flags: one flag,
+// each target its own values): embed, the default, or external.
+func secretsMode(fs *pflag.FlagSet) string {
+	if f := fs.Lookup("secrets"); f != nil && f.Value.String() != "" {
+		return f.Value.String()
+	}
+	return "embed"
+}
+
 // checkTarget refuses Kubernetes flags with another target.
 func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
 	if target == "kubernetes" {
+		switch mode := secretsMode(fs); {
+		case mode != "embed" && mode != "external":
+			return fmt.Sprintf("unknown --secrets %q (one of: embed, external)", mode)
+		case mode == "external" && k.secretsFromEnv:
+			return "--secrets external keeps secrets out of the output; --secrets-from-env would write them in"
+		}
 		return ""
 	}
 	for _, n := range kubeOnly {
@@ -60,7 +76,7 @@ func (k *kubeFlags) apply(fs *pflag.FlagSet, s *site.Kubernetes) {
 // site profile, the project files it may embed, secret values when asked)
 // and runs it.
 func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
-	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose}
+	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external"}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {

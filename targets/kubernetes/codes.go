@@ -41,4 +41,6 @@ const (
 	CodeJobFailure    = "K8S133" // a Job's failure holds its dependents in their init phase, where compose would not start them
 	CodeKompose       = "K8S150" // a kompose label honoured with a caveat, or ignored because of the rest of the service
 	CodeGroup         = "K8S151" // services sharing a pod conflict (ports) or set pod settings only the primary's apply
+	CodeSecretWritten = "K8S152" // a secret's value is written into the output (base64, not encrypted)
+	CodeSecretEnv     = "K8S153" // a variable named like a secret is inlined into a workload
 )

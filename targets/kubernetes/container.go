@@ -81,7 +81,7 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 		Command:         escapeAll(s.Entrypoint),
 		Args:            escapeAll(s.Command),
 		WorkingDir:      s.WorkingDir,
-		Env:             env(s.Env),
+		Env:             e.env(si),
 		TTY:             s.TTY,
 		Stdin:           s.StdinOpen,
 		Resources:       e.resources(s),
@@ -171,19 +171,6 @@ func escapeAll(l []string) []string {
 	out := make([]string, len(l))
 	for i, s := range l {
 		out[i] = escape(s)
-	}
-	return out
-}
-
-// env keeps compose's order (sorted by name in the Graph). A variable
-// compose left unresolved is not set at all, as in compose.
-func env(vars []translate.EnvVar) []corev1.EnvVar {
-	var out []corev1.EnvVar
-	for _, v := range vars {
-		if v.Value == nil {
-			continue
-		}
-		out = append(out, corev1.EnvVar{Name: v.Name, Value: escape(*v.Value)})
 	}
 	return out
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// SecretValues holds secrets compose takes from environment
 	// variables, keyed by secret name; set only when the user asks.
 	SecretValues map[string][]byte
+	// ExternalSecrets keeps every secret out of the output
+	// (--secrets external): the pods refer to Secrets created by hand.
+	ExternalSecrets bool
 	// WaitImage runs the init containers that wait for dependencies
 	// (needs sh, nc and nslookup); KubectlImage waits for Jobs.
 	WaitImage    string
@@ -96,6 +99,7 @@ func render(p *plan) ([]targets.File, diag.Diagnostics) {
 		e.service(s)
 	}
 	e.secrets()
+	e.envSecrets()
 	e.configs()
 	e.networkPolicies()
 	e.waiterRBAC()

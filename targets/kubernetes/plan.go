@@ -113,6 +113,7 @@ func (p *planner) services() bool {
 	}
 	for _, s := range p.g.Services {
 		p.planKompose(p.svc[s.Name])
+		p.planEnvSecret(p.svc[s.Name])
 	}
 	return true
 }

@@ -77,8 +77,11 @@ func (e *emitter) secrets() {
 		name, key := e.secretName(s), dataKey(s.Name)
 		data, why := e.secretData(s)
 		if why != "" {
-			e.warn(CodeNotEmbedded, s.Src, "secret %s %s; create it before the pods can start: kubectl create secret generic %s --from-file=%s=FILE", s.Name, why, name, key)
+			e.warn(CodeNotEmbedded, s.Src, "secret %s %s; create it before the pods can start: kubectl create secret generic %s %s", s.Name, why, name, secretFromCommand(s, key))
 			continue
+		}
+		if s.File != "" {
+			e.warn(CodeSecretWritten, s.Src, "secret %s (file %s) is written into Secret %s, base64 but not encrypted: keep the output out of version control, or use --secrets external", s.Name, s.File, name)
 		}
 		e.add("Secret", name, &corev1.Secret{TypeMeta: typeMeta("v1", "Secret"), ObjectMeta: e.meta(name, name),
 			Type: corev1.SecretTypeOpaque, Data: map[string][]byte{key: data}})
@@ -90,6 +93,8 @@ func (e *emitter) secretData(s *translate.Secret) ([]byte, string) {
 	switch {
 	case s.External:
 		return nil, "is external"
+	case e.o.ExternalSecrets:
+		return nil, "is kept out of the output (--secrets external)"
 	case s.EnvVar != "":
 		if v, ok := e.o.SecretValues[s.Name]; ok {
 			return v, ""

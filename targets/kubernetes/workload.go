@@ -48,6 +48,8 @@ type svcInfo struct {
 	pod     *svcInfo
 	members []*svcInfo
 	own     []port
+	// envSecret is the Secret of its x-transship.secret_env variables.
+	envSecret string
 }
 
 func sub(src diag.Src, key string) diag.Src {

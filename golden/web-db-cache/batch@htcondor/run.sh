@@ -20,12 +20,12 @@
 #   compose.yaml:12:9: BAT102: services.web.ports[0]: port 3000 is reachable on the node that runs the job only, not from outside the cluster
 #   compose.yaml:12:9: BAT123: services.web.ports[0]: htcondor runs the job on a worker node that nobody connects to: published ports serve only the project's own services
 #   compose.yaml:13:9: BAT102: services.web.ports[1]: published port 2222 cannot be mapped to 22 without root: the service listens on port 22 of the node
-#   compose.yaml:47:3: BAT105: services.db.restart: restart: always is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:47:3: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:47:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
-#   compose.yaml:71:3: BAT105: services.cache.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:71:3: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:71:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
+#   compose.yaml:49:3: BAT105: services.db.restart: restart: always is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
+#   compose.yaml:49:3: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
+#   compose.yaml:49:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
+#   compose.yaml:74:3: BAT105: services.cache.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
+#   compose.yaml:74:3: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
+#   compose.yaml:74:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
 set -euo pipefail
 
 project='web-db-cache'
@@ -500,7 +500,7 @@ trap 'exit 129' HUP
 spec() {
   case $1 in
   cache)
-    # compose.yaml:71:3: services.cache
+    # compose.yaml:74:3: services.cache
     service_id 1
     image 'redis:7.4-alpine' library_redis_7.4-alpine.sif 'registry.hub.docker.com/library/redis:7.4-alpine'
     entrypoint_mode run
@@ -512,7 +512,7 @@ spec() {
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
     ;;
   db)
-    # compose.yaml:47:3: services.db
+    # compose.yaml:49:3: services.db
     service_id 2
     image 'postgres:16.4-alpine' library_postgres_16.4-alpine.sif 'registry.hub.docker.com/library/postgres:16.4-alpine'
     entrypoint_mode run
