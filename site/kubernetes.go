@@ -24,6 +24,7 @@ type Kubernetes struct {
 	PublishedPorts     string            // how non-HTTP published ports are exposed: "ClusterIP" or "NodePort"
 	RunAsNonRoot       bool              // set runAsNonRoot in pod security contexts (the cluster enforces PodSecurity)
 	NetworkPolicies    bool              // emit NetworkPolicies (default true)
+	CreateNamespace    bool              // emit the Namespace object (default true; false where users cannot create namespaces)
 }
 
 // NFS is an NFS export that shared volumes are carved from.
@@ -34,7 +35,7 @@ type NFS struct{ Server, Path string }
 // conformant cluster".
 func defaults() Kubernetes {
 	return Kubernetes{TLSIssuerKind: "ClusterIssuer", VolumeSize: "1Gi", LoadBalancer: true,
-		PublishedPorts: "ClusterIP", NetworkPolicies: true}
+		PublishedPorts: "ClusterIP", NetworkPolicies: true, CreateNamespace: true}
 }
 
 // The HCL schemas. The kubernetes block's attributes come from fields, so
@@ -68,6 +69,7 @@ func fields(k *Kubernetes) map[string]any {
 		"published_ports":      &k.PublishedPorts,
 		"run_as_non_root":      &k.RunAsNonRoot,
 		"network_policies":     &k.NetworkPolicies,
+		"create_namespace":     &k.CreateNamespace,
 	}
 }
 

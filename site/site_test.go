@@ -22,7 +22,7 @@ import (
 // generic is the built-in generic profile's Kubernetes part, which the
 // other expectations start from.
 var generic = Kubernetes{TLSIssuerKind: "ClusterIssuer", VolumeSize: "1Gi", LoadBalancer: true,
-	PublishedPorts: "ClusterIP", NetworkPolicies: true}
+	PublishedPorts: "ClusterIP", NetworkPolicies: true, CreateNamespace: true}
 
 // with returns generic changed by f, so each expectation shows only what
 // differs from it.
@@ -44,6 +44,7 @@ var egiRancher = with(func(k *Kubernetes) {
 	k.TLSIssuer = "letsencrypt-gateway"
 	k.StorageClass, k.SharedStorageClass = "nfs-csi", "nfs-csi"
 	k.LoadBalancer, k.RunAsNonRoot = false, true
+	k.CreateNamespace = false
 })
 
 // genericBatch is the built-in generic profile's Batch part, spelt out

@@ -21,10 +21,12 @@ type kubeFlags struct {
 	domain          string
 	networkPolicies bool
 	secretsFromEnv  bool
+	createNamespace bool
+	tls             bool
 }
 
 // kubeOnly are the flags only the Kubernetes target reads.
-var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env"}
+var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env", "create-namespace", "tls"}
 
 func (k *kubeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&k.namespace, "namespace", "", "Kubernetes namespace of every object (default: x-transship namespace, else none)")
@@ -32,6 +34,8 @@ func (k *kubeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&k.domain, "domain", "", "domain for Ingress hosts without one: <service>.<domain> (e.g. 203.0.113.7.nip.io)")
 	fs.BoolVar(&k.networkPolicies, "network-policies", true, "emit NetworkPolicies for compose networks (default from the site profile)")
 	fs.BoolVar(&k.secretsFromEnv, "secrets-from-env", false, "embed secrets that compose takes from environment variables into Secret manifests")
+	fs.BoolVar(&k.createNamespace, "create-namespace", true, "write the Namespace object; false where users cannot create namespaces (default from the site profile)")
+	fs.BoolVar(&k.tls, "tls", false, "TLS on every Ingress (those of --expose too), with the site's certificate issuer")
 }
 
 // secretsMode is --secrets (registered with cloud-init's flags: one flag,
@@ -70,13 +74,16 @@ func (k *kubeFlags) apply(fs *pflag.FlagSet, s *site.Kubernetes) {
 	if fs.Changed("network-policies") {
 		s.NetworkPolicies = k.networkPolicies
 	}
+	if fs.Changed("create-namespace") {
+		s.CreateNamespace = k.createNamespace
+	}
 }
 
 // emitKubernetes gathers what the pure target needs from the edges (the
 // site profile, the project files it may embed, secret values when asked)
 // and runs it.
 func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
-	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external"}
+	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {

@@ -16,6 +16,8 @@
 # - PodSecurity is enforced: pods must run as non-root.
 # - No LoadBalancer for users; published ports other than HTTP stay inside
 #   the cluster (ClusterIP).
+# - Users get namespaces from Rancher's project UI and cannot create them
+#   with kubectl, so the output holds no Namespace object.
 
 extends     = "generic"
 description = "EGI's managed Rancher (containers.egi.eu, CERIT-SC): IngressClass nginx-traefik, ClusterIssuer letsencrypt-gateway, nfs-csi storage, non-root pods, no LoadBalancer. Hosts are names under dyn.cloud.e-infra.cz."
@@ -32,4 +34,5 @@ kubernetes {
   load_balancer        = false
   published_ports      = "ClusterIP"
   run_as_non_root      = true
+  create_namespace     = false
 }

@@ -31,6 +31,7 @@ kubernetes {
   published_ports      = "ClusterIP"
   run_as_non_root      = false
   network_policies     = true
+  create_namespace     = true
 }
 
 batch {

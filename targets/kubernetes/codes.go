@@ -43,4 +43,5 @@ const (
 	CodeGroup         = "K8S151" // services sharing a pod conflict (ports) or set pod settings only the primary's apply
 	CodeSecretWritten = "K8S152" // a secret's value is written into the output (base64, not encrypted)
 	CodeSecretEnv     = "K8S153" // a variable named like a secret is inlined into a workload
+	CodeNamespace     = "K8S154" // the namespace is not created by the output and must exist
 )

@@ -164,3 +164,23 @@ func TestKomposeAutoscaledVolumeIsShared(t *testing.T) {
 		t.Errorf("want a shared claim and its warning: %v\n%s", ds, files["web-deployment.yaml"])
 	}
 }
+
+// Where users cannot create namespaces (egi-rancher), the output holds
+// none and says so; before, it always did, and kubectl apply failed there.
+func TestNoNamespaceObject(t *testing.T) {
+	const c = "x-transship: {namespace: shop}\nservices:\n  web: {image: x}\n"
+	files, _ := convert(t, c, "generic", Options{})
+	mustContain(t, files, "shop-namespace.yaml", "kind: Namespace")
+	files, ds := convert(t, c, "egi-rancher", Options{})
+	if _, ok := files["shop-namespace.yaml"]; ok || !hasCode(ds, CodeNamespace) {
+		t.Errorf("egi-rancher: want no Namespace and %s: %v %v", CodeNamespace, keys(files), ds)
+	}
+	mustContain(t, files, "kustomization.yaml", "namespace: shop")
+}
+
+// --tls asks for TLS on Ingresses made by --expose, which only
+// x-transship could before.
+func TestTLSFlag(t *testing.T) {
+	files, _ := convert(t, "services:\n  web: {image: x, ports: [\"8080:80\"]}\n", "egi-im", Options{Expose: []string{"web"}, TLS: true})
+	mustContain(t, files, "web-ingress.yaml", "tls:", "secretName: web-tls", "cert-manager.io/cluster-issuer")
+}

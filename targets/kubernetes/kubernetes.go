@@ -46,6 +46,9 @@ type Options struct {
 	// ExternalSecrets keeps every secret out of the output
 	// (--secrets external): the pods refer to Secrets created by hand.
 	ExternalSecrets bool
+	// TLS asks for TLS on every Ingress (--tls), as x-transship's
+	// expose.tls does for one service.
+	TLS bool
 	// WaitImage runs the init containers that wait for dependencies
 	// (needs sh, nc and nslookup); KubectlImage waits for Jobs.
 	WaitImage    string
@@ -142,6 +145,10 @@ func (p *plan) selector(app string) map[string]string {
 // `kubectl apply -k` works on an empty cluster.
 func (e *emitter) namespace() {
 	if e.ns == "" {
+		return
+	}
+	if !e.o.Site.CreateNamespace {
+		e.warn(CodeNamespace, diag.Src{Path: "namespace"}, "namespace %s is not in the output (the site's create_namespace = false, or --create-namespace=false): it must exist before kubectl apply", e.ns)
 		return
 	}
 	m := e.meta(e.ns, e.ns)

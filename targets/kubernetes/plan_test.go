@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
@@ -135,7 +136,7 @@ services:
   a: {image: x, depends_on: {z: {condition: service_completed_successfully}}}
   z: {image: x, restart: "no"}
 `)
-	files, _ := Emit(g, Options{})
+	files, _ := Emit(g, Options{Site: site.Kubernetes{CreateNamespace: true}})
 	var kinds []string
 	for _, f := range files {
 		kinds = append(kinds, kindOf(f))

@@ -327,8 +327,8 @@ func (e *emitter) ingress(si *svcInfo) {
 			ing.Annotations[legacyClass] = class
 		}
 	}
-	if x.TLS || x.TLSSecret != "" {
-		e.tls(si, ing, hosts, src)
+	if x.TLS || x.TLSSecret != "" || e.o.TLS {
+		e.tls(si, x, ing, hosts, src)
 	}
 	e.add("Ingress", si.name, ing)
 }
@@ -337,8 +337,7 @@ const legacyClass = "kubernetes.io/ingress.class"
 
 // tls adds the TLS section. Its secret is the one named, else
 // <name>-tls, which cert-manager fills when the site names an issuer.
-func (e *emitter) tls(si *svcInfo, ing *networkingv1.Ingress, hosts []string, src diag.Src) {
-	x := si.s.Ext.Expose
+func (e *emitter) tls(si *svcInfo, x *translate.Expose, ing *networkingv1.Ingress, hosts []string, src diag.Src) {
 	secret := x.TLSSecret
 	if secret == "" {
 		secret = joinName(si.name, "tls", 63)
