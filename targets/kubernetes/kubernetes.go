@@ -95,6 +95,17 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 
 // render writes the objects of a plan; it only reads the plan.
 func render(p *plan) ([]targets.File, diag.Diagnostics) {
+	e := renderObjects(p)
+	files, err := e.files()
+	if err != nil {
+		e.diags = append(e.diags, diag.Diagnostic{Severity: diag.Error, Code: "K8S000", Message: "internal: " + err.Error()})
+	}
+	return files, e.diags
+}
+
+// renderObjects makes every object of a plan, for the manifests and the
+// Helm chart alike.
+func renderObjects(p *plan) *emitter {
 	e := &emitter{plan: p}
 	e.claimObjects()
 	e.boundFiles()
@@ -108,11 +119,7 @@ func render(p *plan) ([]targets.File, diag.Diagnostics) {
 	e.waiterRBAC()
 	e.unmodelled()
 	e.namespace()
-	files, err := e.files()
-	if err != nil {
-		e.diags = append(e.diags, diag.Diagnostic{Severity: diag.Error, Code: "K8S000", Message: "internal: " + err.Error()})
-	}
-	return files, e.diags
+	return e
 }
 
 func (e *emitter) warn(code string, src diag.Src, format string, args ...any) {
@@ -174,6 +181,13 @@ func (e *emitter) unmodelled() {
 // and pods name their ServiceAccount. Everything else ranks last.
 var applyOrder = map[string]int{"Namespace": 0, "ServiceAccount": 1, "Role": 2, "RoleBinding": 3}
 
+func rank(kind string) int {
+	if r, first := applyOrder[kind]; first {
+		return r
+	}
+	return len(applyOrder)
+}
+
 // files serialises the objects in apply order, then by file name, and
 // the kustomization listing them (by name: kustomize orders by kind
 // itself).
@@ -194,11 +208,7 @@ func (e *emitter) files() ([]targets.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", o.kind, o.name, err)
 		}
-		rank, first := applyOrder[o.kind]
-		if !first {
-			rank = len(applyOrder)
-		}
-		rs = append(rs, ranked{rank, targets.File{Path: path, Data: data}})
+		rs = append(rs, ranked{rank(o.kind), targets.File{Path: path, Data: data}})
 	}
 	sort.Slice(rs, func(i, j int) bool {
 		if rs[i].rank != rs[j].rank {

@@ -25,6 +25,17 @@ import (
 
 // marshal renders one Kubernetes object as a YAML document.
 func marshal(obj any) ([]byte, error) {
+	m, err := tree(obj)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	writeMap(&b, m, 0)
+	return b.Bytes(), nil
+}
+
+// tree is an object as encoding/json decodes it, pruned.
+func tree(obj any) (map[string]any, error) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -37,9 +48,7 @@ func marshal(obj any) ([]byte, error) {
 	}
 	m := prune(v, "").(map[string]any)
 	delete(m, "status") // never written by a client
-	var b bytes.Buffer
-	writeMap(&b, m, 0)
-	return b.Bytes(), nil
+	return m, nil
 }
 
 // noise are the keys whose empty value k8s.io/api writes although it
@@ -77,7 +86,14 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// Blocks come after the plain entries, so that a list item's first
+	// key, which shares the dash's line, is never one.
+	sort.SliceStable(keys, func(i, j int) bool { return !isBlock(m[keys[i]]) && isBlock(m[keys[j]]) })
 	for i, k := range keys {
+		if blk, ok := m[k].(Block); ok {
+			b.WriteString(blk(indent))
+			continue
+		}
 		if i > 0 || b.Len() == 0 || b.Bytes()[b.Len()-1] == '\n' {
 			pad(b, indent)
 		}
@@ -118,6 +134,10 @@ func writeValue(b *bytes.Buffer, v any, indent int) {
 
 func writeList(b *bytes.Buffer, l []any, indent int) {
 	for _, e := range l {
+		if blk, ok := e.(Block); ok {
+			b.WriteString(blk(indent))
+			continue
+		}
 		pad(b, indent)
 		b.WriteString("- ")
 		switch t := e.(type) {
@@ -150,6 +170,8 @@ func writeAtom(b *bytes.Buffer, v any, indent int) {
 		b.WriteString(t.String())
 	case bool:
 		b.WriteString(strconv.FormatBool(t))
+	case Raw:
+		b.WriteString(string(t))
 	}
 }
 
@@ -222,6 +244,11 @@ func plainSafe(s string) bool {
 		}
 	}
 	return true
+}
+
+func isBlock(v any) bool {
+	_, ok := v.(Block)
+	return ok
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

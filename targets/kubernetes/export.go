@@ -1,0 +1,119 @@
+package kubernetes
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/transship/transship/diag"
+	"github.com/transship/transship/translate"
+)
+
+// What other renderers of the same decisions (targets/helm) use: the
+// plan, the objects it renders as trees of plain values, and the YAML
+// writer, with two hooks for text the writer copies as it is (template
+// expressions). Emit is built from the same pieces, so a chart and the
+// manifests cannot map a compose file differently.
+
+// Plan is the decisions made for one project (plan.go).
+type Plan struct{ p *plan }
+
+// Decide makes the plan of g, with the default init images filled in;
+// it is nil when an error stops the conversion.
+func Decide(g *translate.Graph, o Options) (*Plan, diag.Diagnostics) {
+	if o.WaitImage == "" {
+		o.WaitImage = DefaultWaitImage
+	}
+	if o.KubectlImage == "" {
+		o.KubectlImage = DefaultKubectlImage
+	}
+	p, ds := decide(g, o)
+	if p == nil {
+		return nil, ds
+	}
+	return &Plan{p}, ds
+}
+
+// Object is one rendered object: its kind, its name and its content as
+// JSON would decode it (maps, lists, strings, json.Number, bools), with
+// the empty noise pruned as in the manifests.
+type Object struct {
+	Kind, Name string
+	Tree       map[string]any
+}
+
+// File is the name the manifests give the object's file.
+func (o Object) File() string { return o.Name + "-" + strings.ToLower(o.Kind) + ".yaml" }
+
+// Objects renders the plan, in the manifests' order of files.
+func (p *Plan) Objects() ([]Object, diag.Diagnostics) {
+	e := renderObjects(p.p)
+	out := make([]Object, 0, len(e.objs))
+	for _, o := range e.objs {
+		t, err := tree(o.v)
+		if err != nil {
+			e.diags = append(e.diags, diag.Diagnostic{Severity: diag.Error, Code: "K8S000", Message: fmt.Sprintf("internal: %s %s: %v", o.kind, o.name, err)})
+			continue
+		}
+		out = append(out, Object{Kind: o.kind, Name: o.name, Tree: t})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank(out[i].Kind), rank(out[j].Kind)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].File() < out[j].File()
+	})
+	return out, e.diags
+}
+
+// Service is what the plan decided for one compose service.
+type Service struct {
+	Compose *translate.Service
+	Name    string // of its workload
+	Kind    string // Deployment, StatefulSet, DaemonSet or Job
+	Service string // the name peers resolve; "" without a Service
+}
+
+// Services lists the project's services in the Graph's order.
+func (p *Plan) Services() []Service {
+	out := make([]Service, 0, len(p.p.g.Services))
+	for _, s := range p.p.g.Services {
+		si := p.p.svc[s.Name]
+		out = append(out, Service{Compose: s, Name: si.name, Kind: si.kind, Service: si.service})
+	}
+	return out
+}
+
+// Raw is a scalar the YAML writer copies as it is, after "key: " or
+// "- ": a template expression standing for a value.
+type Raw string
+
+// Block is text the writer copies in place of a whole map entry or list
+// item: lines, each starting at the indentation it is given and ending in
+// a newline. It stands for entries that a template writes or leaves out.
+// In a map, Blocks are written after the other entries.
+type Block func(indent int) string
+
+// YAML writes a tree (an Object's, changed or not) as a YAML document.
+func YAML(tree map[string]any) []byte {
+	var b bytes.Buffer
+	writeMap(&b, tree, 0)
+	return b.Bytes()
+}
+
+// YAMLAt writes a map or a list as block YAML at an indentation, for a
+// Block that wraps literal entries.
+func YAMLAt(v any, indent int) string {
+	var b bytes.Buffer
+	switch t := v.(type) {
+	case map[string]any:
+		b.WriteByte('\n') // writeMap pads every key after a newline
+		writeMap(&b, t, indent)
+		return b.String()[1:]
+	case []any:
+		writeList(&b, t, indent)
+	}
+	return b.String()
+}
