@@ -13,7 +13,7 @@ import (
 )
 
 // outputs are the targets every example is converted to.
-var outputs = []string{"graph", "kubernetes", "batch", "cloud-init"}
+var outputs = []string{"graph", "kubernetes", "helm", "batch", "cloud-init"}
 
 // update is read while the tests run, so `go test` caches correctly.
 func update() bool { return os.Getenv("TRANSSHIP_UPDATE") == "1" }

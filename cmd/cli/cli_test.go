@@ -115,7 +115,7 @@ func TestStreamAndGraph(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{}, {"frobnicate"}, {"convert"}, {"convert", "--to", "helm"}, {"convert", "--to", "graph", "--check", "-o", "-"},
+		{}, {"frobnicate"}, {"convert"}, {"convert", "--to", "openshift"}, {"convert", "--to", "helm", "-o", "-"}, {"convert", "--to", "graph", "--check", "-o", "-"},
 		{"graph", "--diagnostics", "xml"}, {"graph", "extra"}, {"schema", "nope"}, {"convert", "--bogus"},
 	} {
 		_, stderr, code := runCLI(t, args...)

@@ -71,8 +71,8 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 				return "--" + n + " applies only to --to cloud-init"
 			}
 		}
-		if fs.Changed("secrets") && target != "kubernetes" {
-			return "--secrets applies only to --to cloud-init and --to kubernetes"
+		if fs.Changed("secrets") && target != "kubernetes" && target != "helm" {
+			return "--secrets applies only to --to cloud-init, kubernetes and helm"
 		}
 		return ""
 	}

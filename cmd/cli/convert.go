@@ -25,6 +25,7 @@ type targetInfo struct {
 // targetList is what `transship targets` prints, in this order.
 var targetList = []targetInfo{
 	{name: "kubernetes", aliases: []string{"k8s"}, about: "Kubernetes manifests and a kustomization (site profiles: --site)"},
+	{name: "helm", about: "a Helm chart: the Kubernetes manifests as templates, with values.yaml, values.schema.json and a README"},
 	{name: "batch", aliases: []string{"apptainer", "singularity", "udocker"}, about: "run.sh for Apptainer/Singularity or udocker, with a Slurm, HTCondor or DIRAC job (--scheduler)"},
 	{name: "cloud-init", about: "#cloud-config user-data that boots a docker VM (EGI's docker image, any OpenStack) into the app"},
 	{name: "graph", about: "the intermediate graph as JSON (for debugging and bug reports)"},
@@ -51,6 +52,8 @@ func (f *convertFlags) emit(e *env, fs *pflag.FlagSet, target string, g *transla
 	switch target {
 	case "kubernetes":
 		return f.emitKubernetes(e, fs, g, prof)
+	case "helm":
+		return f.emitHelm(e, fs, g, prof)
 	case "batch":
 		return f.emitBatch(e, g, prof)
 	case "cloud-init":
@@ -66,6 +69,7 @@ type convertFlags struct {
 	loadFlags
 	site   siteFlag
 	kube   kubeFlags
+	helm   helmFlags
 	batch  batchFlags
 	cloud  cloudFlags
 	images imageFlags
@@ -86,6 +90,7 @@ func runConvert(e *env, args []string) int {
 	fs.BoolVar(&f.force, "force", false, "overwrite or delete files in the output directory that transship did not generate")
 	f.site.register(fs)
 	f.kube.register(fs)
+	f.helm.register(fs)
 	f.batch.register(fs)
 	f.cloud.register(fs)
 	f.images.register(fs)
@@ -101,6 +106,9 @@ func runConvert(e *env, args []string) int {
 		return usageError(e, fs, "unknown target %q (one of: %s)", f.to, targetNames())
 	}
 	if msg := f.kube.checkTarget(fs, target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
+	if msg := f.helm.check(fs, target, f.out); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
 	if msg := f.batch.check(fs, target, f.to); msg != "" {

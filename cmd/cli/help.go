@@ -50,6 +50,13 @@ kustomization.yaml: apply it with 'kubectl apply -k DIR'. What depends on
 the cluster (ingress class, TLS issuer, storage classes, NFS) comes from a
 site profile (--site); 'transship targets' lists the built-in ones.
 
+Helm (--to helm) writes a chart directory from the same decisions as
+--to kubernetes: Chart.yaml (--chart-version, default 0.1.0), values.yaml
+(images, replicas, resources, env, ingress, persistence, Service types,
+existing Secrets, the site's settings), values.schema.json, templates/,
+README.md with the values table, NOTES.txt. It takes the Kubernetes flags
+but --namespace (the release's namespace is used), and refuses -o -.
+
 Batch (--to batch, or apptainer, singularity, udocker to fix the runtime)
 writes run.sh, which runs every service on one node with Apptainer,
 Singularity or udocker, a README.txt, and a job for --scheduler: job.sbatch
@@ -66,6 +73,9 @@ it running across reboots: openstack server create --user-data FILE.
 Examples:
   # convert a shipped example to Kubernetes manifests
   transship convert --to kubernetes -f examples/web-db-cache/compose.yaml -o out/web-db-cache
+  # a Helm chart of it, then install it
+  transship convert --to helm -f examples/web-db-cache/compose.yaml -o charts/web-db-cache
+  helm install gitea charts/web-db-cache -n gitea --create-namespace
   # for an EGI cluster made by the Infrastructure Manager, with nip.io hosts
   transship convert --to k8s --site egi-im --domain 203.0.113.7.nip.io -o deploy/k8s
   # stream the manifests straight to a cluster

@@ -49,7 +49,7 @@ func secretsMode(fs *pflag.FlagSet) string {
 
 // checkTarget refuses Kubernetes flags with another target.
 func (k *kubeFlags) checkTarget(fs *pflag.FlagSet, target string) string {
-	if target == "kubernetes" {
+	if target == "kubernetes" || target == "helm" { // helmFlags.check refuses --namespace
 		switch mode := secretsMode(fs); {
 		case mode != "embed" && mode != "external":
 			return fmt.Sprintf("unknown --secrets %q (one of: embed, external)", mode)
@@ -83,17 +83,23 @@ func (k *kubeFlags) apply(fs *pflag.FlagSet, s *site.Kubernetes) {
 // site profile, the project files it may embed, secret values when asked)
 // and runs it.
 func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
+	files, ds := k8starget.Emit(g, f.kubeOptions(e, fs, g, prof))
+	if f.out == "-" {
+		files = dropFile(files, k8starget.Kustomization)
+	}
+	return files, ds
+}
+
+// kubeOptions are the Kubernetes target's options, which the Helm chart
+// reads too.
+func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) k8starget.Options {
 	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}
-	files, ds := k8starget.Emit(g, o)
-	if f.out == "-" {
-		files = dropFile(files, k8starget.Kustomization)
-	}
-	return files, ds
+	return o
 }
 
 // secretValues reads the variables environment secrets name, from the

@@ -117,3 +117,6 @@ func YAMLAt(v any, indent int) string {
 	}
 	return b.String()
 }
+
+// DNSName is the Kubernetes name the target gives a compose name.
+func DNSName(s string) string { return dnsName(s, maxName) }

@@ -1,0 +1,254 @@
+package golden
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/engine"
+	"sigs.k8s.io/yaml"
+
+	"github.com/transship/transship/internal/kubeapi"
+	"github.com/transship/transship/targets/kubernetes"
+)
+
+// The Helm charts are checked by Helm itself (helm.sh/helm/v4, a test
+// dependency only): `helm lint --strict`, then `helm template` with the
+// default values, whose objects must be the Kubernetes target's for the
+// same site apart from what the release carries (names, namespace,
+// Helm's labels, the keep annotation of claims), and must be accepted by
+// the real API server.
+
+const (
+	testRelease   = "rel"
+	testNamespace = "helm-release"
+)
+
+// lintChart is `helm lint --strict DIR`.
+func lintChart(dir string) []error {
+	l := action.NewLint()
+	l.Strict, l.Namespace = true, testNamespace
+	return l.Run([]string{dir}, nil).Errors
+}
+
+// renderChart is `helm template rel DIR -n helm-release`: every
+// rendered manifest by template file name (templates/X.yaml -> X.yaml).
+func renderChart(dir string) (map[string][]byte, error) {
+	ch, err := loader.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := util.ToRenderValuesWithSchemaValidation(ch, nil, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, IsInstall: true}, common.DefaultCapabilities, false)
+	if err != nil {
+		return nil, err
+	}
+	out, err := engine.Render(ch, vals)
+	if err != nil {
+		return nil, err
+	}
+	docs := map[string][]byte{}
+	for name, text := range out {
+		base := filepath.Base(name)
+		if !strings.HasSuffix(base, ".yaml") || strings.TrimSpace(text) == "" {
+			continue
+		}
+		docs[base] = []byte(text)
+	}
+	return docs, nil
+}
+
+// releaseNames maps the names the chart gives objects back to the
+// Kubernetes target's: <release>-<chart>-<object>, cut to 52 or 63.
+func releaseNames(chart string, objects []string) map[string]string {
+	full := testRelease + "-" + chart
+	if strings.Contains(testRelease, chart) {
+		full = testRelease
+	}
+	full = strings.TrimSuffix(full[:min(len(full), 63)], "-")
+	out := map[string]string{}
+	for _, o := range objects {
+		for _, limit := range []int{52, 63} {
+			room := limit - len(o) - 1
+			if room < 8 {
+				out[o] = o
+				continue
+			}
+			out[strings.TrimSuffix(full[:min(room, len(full))], "-")+"-"+o] = o
+		}
+	}
+	return out
+}
+
+// fromRelease undoes what the release adds to an object, in place.
+func fromRelease(v any, names map[string]string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		delete(t, "app.kubernetes.io/instance")
+		delete(t, "helm.sh/chart")
+		delete(t, "app.kubernetes.io/managed-by")
+		delete(t, "helm.sh/resource-policy")
+		delete(t, "namespace")
+		for k, e := range t {
+			t[k] = fromRelease(e, names)
+			if m, ok := t[k].(map[string]any); ok && len(m) == 0 && k == "annotations" {
+				delete(t, k)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = fromRelease(e, names)
+		}
+	case string:
+		if n, ok := names[t]; ok {
+			return n
+		}
+		if j, ok := strings.CutPrefix(t, "job/"); ok && names[j] != "" {
+			return "job/" + names[j]
+		}
+	}
+	return v
+}
+
+// compareWithManifests checks a rendered chart against the Kubernetes
+// target's files of the same conversion; it returns the differences.
+func compareWithManifests(chart string, rendered map[string][]byte, manifests map[string][]byte) []string {
+	var objects []string
+	want := map[string]any{}
+	for f, data := range manifests {
+		if f == kubernetes.Kustomization || namespaceLine.Match(data) {
+			continue
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return []string{fmt.Sprintf("%s: %v", f, err)}
+		}
+		md, _ := m["metadata"].(map[string]any)
+		objects = append(objects, fmt.Sprint(md["name"]))
+		want[f] = fromRelease(m, nil)
+	}
+	names := releaseNames(chart, objects)
+	got := map[string]any{}
+	for f, data := range rendered {
+		var m map[string]any
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return []string{fmt.Sprintf("rendered %s: %v\n%s", f, err, data)}
+		}
+		got[f] = fromRelease(m, names)
+	}
+	var diffs []string
+	for _, f := range sortedUnion(want, got) {
+		if !reflect.DeepEqual(want[f], got[f]) {
+			w, _ := yaml.Marshal(want[f])
+			g, _ := yaml.Marshal(got[f])
+			diffs = append(diffs, fmt.Sprintf("%s differs from the manifest:\n%s", f, lineDiff(string(w), string(g))))
+		}
+	}
+	return diffs
+}
+
+func sortedUnion(a, b map[string]any) []string {
+	return slices.Compact(slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, any) bool) {
+		for k := range a {
+			yield(k, nil)
+		}
+		for k := range b {
+			yield(k, nil)
+		}
+	}))))
+}
+
+// checkChart lints and renders the chart in dir, compares it with the
+// manifests, and, with a server, dry-runs what it renders.
+func checkChart(t *testing.T, srv *kubeapi.Server, label, dir string, manifests map[string][]byte) bool {
+	t.Helper()
+	ok := true
+	for _, err := range lintChart(dir) {
+		t.Errorf("%s: helm lint --strict: %v", label, err)
+		ok = false
+	}
+	rendered, err := renderChart(dir)
+	if err != nil {
+		t.Errorf("%s: helm template: %v", label, err)
+		return false
+	}
+	chart := filepath.Base(dir)
+	if data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml")); err == nil {
+		var meta struct{ Name string }
+		_ = yaml.Unmarshal(data, &meta)
+		chart = meta.Name
+	}
+	for _, d := range compareWithManifests(chart, rendered, manifests) {
+		t.Errorf("%s: %s", label, d)
+		ok = false
+	}
+	if srv == nil {
+		return ok
+	}
+	if err := srv.EnsureNamespace(testNamespace); err != nil {
+		t.Fatalf("namespace: %v", err)
+	}
+	files := slices.Sorted(maps.Keys(rendered))
+	docs := make([][]byte, len(files))
+	for i, f := range files {
+		docs[i] = rendered[f]
+	}
+	for i, err := range srv.DryRunAll(testNamespace, docs) {
+		if err != nil {
+			t.Errorf("%s: %s rendered by helm: %v", label, files[i], err)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// TestHelmGoldens checks every golden chart (TestExamples keeps them
+// fresh) against the Kubernetes golden of the same example and site.
+func TestHelmGoldens(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(t), "golden", "*", "helm*"))
+	var srv *kubeapi.Server
+	if kubeapi.Available(kubeapi.BinDir()) || os.Getenv("CI") == "true" {
+		srv = kubeapi.Require(t)
+	} else {
+		t.Logf("no kube-apiserver (make e2e-deps): the rendered charts are not dry-run")
+	}
+	n := 0
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		ex, variant := filepath.Base(filepath.Dir(dir)), filepath.Base(dir)
+		manifests := map[string][]byte{}
+		for f, data := range readTree(t, filepath.Join(filepath.Dir(dir), strings.Replace(variant, "helm", "kubernetes", 1))) {
+			manifests[f] = []byte(data)
+		}
+		// helm lint wants the directory named as the chart.
+		chartDir := filepath.Join(t.TempDir(), chartName(t, dir))
+		writeTree(t, chartDir, readTree(t, dir))
+		checkChart(t, srv, ex+"/"+variant, chartDir, manifests)
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no Helm goldens found")
+	}
+}
+
+func chartName(t *testing.T, dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct{ Name string }
+	if err := yaml.Unmarshal(data, &meta); err != nil || meta.Name == "" {
+		t.Fatalf("%s/Chart.yaml: no name (%v)", dir, err)
+	}
+	return meta.Name
+}

@@ -1,0 +1,33 @@
+{{- define "kompose-labels.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kompose-labels.name" -}}
+{{- $full := include "kompose-labels.fullname" (index . 0) -}}
+{{- $object := index . 1 -}}
+{{- $room := sub (index . 2) (add1 (len $object)) | int -}}
+{{- if lt $room 8 -}}
+{{- $object -}}
+{{- else -}}
+{{- printf "%s-%s" ($full | trunc $room | trimSuffix "-") $object -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kompose-labels.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kompose-labels.image" -}}
+{{- .repository -}}
+{{- with .tag }}:{{ . }}{{ end -}}
+{{- with .digest }}@{{ . }}{{ end -}}
+{{- end -}}

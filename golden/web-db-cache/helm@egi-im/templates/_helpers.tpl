@@ -1,0 +1,33 @@
+{{- define "web-db-cache.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "web-db-cache.name" -}}
+{{- $full := include "web-db-cache.fullname" (index . 0) -}}
+{{- $object := index . 1 -}}
+{{- $room := sub (index . 2) (add1 (len $object)) | int -}}
+{{- if lt $room 8 -}}
+{{- $object -}}
+{{- else -}}
+{{- printf "%s-%s" ($full | trunc $room | trimSuffix "-") $object -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "web-db-cache.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "web-db-cache.image" -}}
+{{- .repository -}}
+{{- with .tag }}:{{ . }}{{ end -}}
+{{- with .digest }}@{{ . }}{{ end -}}
+{{- end -}}

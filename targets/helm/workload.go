@@ -1,0 +1,174 @@
+package helm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/transship/transship/targets/kubernetes"
+)
+
+// workload reads a service's image, replicas, resources and extra
+// environment from the values, and its claim templates' storage.
+func (c *chart) workload(t *tpl) {
+	o := t.obj
+	svc := c.owner(o)
+	spec, _ := mapAt(o.Tree, "spec")
+	if _, ok := spec["replicas"]; ok && (o.Kind == "Deployment" || o.Kind == "StatefulSet") {
+		c.vals.set([]string{"services", svc, "replicas"}, "integer", number(spec["replicas"]), "Number of pods.")
+		spec["replicas"] = kubernetes.Raw("{{ $v.replicas }}")
+	}
+	if tpls, ok := spec["volumeClaimTemplates"].([]any); ok {
+		for _, e := range tpls {
+			if m, ok := e.(map[string]any); ok {
+				name, _ := mapAt(m, "metadata")
+				n, _ := name["name"].(string)
+				c.claim(t, m, n, false)
+			}
+		}
+	}
+	pod, _ := mapAt(spec, "template", "spec")
+	containers, _ := pod["containers"].([]any)
+	for _, e := range containers {
+		if m, ok := e.(map[string]any); ok && m["name"] == svc {
+			c.container(svc, m)
+		}
+	}
+}
+
+func (c *chart) container(svc string, m map[string]any) {
+	path := func(k ...string) []string { return append([]string{"services", svc}, k...) }
+	img, _ := m["image"].(string)
+	repo, tag, digest := splitImage(img)
+	c.vals.describe(path("image"), "The container image: repository[:tag][@digest].")
+	c.vals.set(path("image", "repository"), "string", repo, "Image repository (registry/name).")
+	c.vals.set(path("image", "tag"), "string", tag, "Image tag; empty: none (latest).")
+	c.vals.set(path("image", "digest"), "string", digest, "A digest (sha256:...) pins the image whatever the tag.")
+	pp, _ := m["imagePullPolicy"].(string)
+	c.vals.set(path("image", "pullPolicy"), "string", pp, "Always, IfNotPresent or Never; empty: Kubernetes' default for the tag.").enum = []string{"", "Always", "IfNotPresent", "Never"}
+	m["image"] = kubernetes.Raw(fmt.Sprintf("{{ include %q $v.image | quote }}", c.name+".image"))
+	delete(m, "imagePullPolicy")
+	m["imagePullPolicy"] = block("{{- with $v.image.pullPolicy }}", "imagePullPolicy: {{ . }}", "{{- end }}")
+
+	res, _ := m["resources"].(map[string]any)
+	if res == nil {
+		res = map[string]any{}
+	}
+	c.vals.set(path("resources"), "resources", res, "Requests and limits of the container (from deploy.resources).")
+	m["resources"] = kubernetes.Block(func(indent int) string {
+		return fmt.Sprintf("{{- with $v.resources }}\n%sresources: {{- toYaml . | nindent %d }}\n{{- end }}\n", strings.Repeat(" ", indent), indent+2)
+	})
+
+	c.vals.set(path("env"), "stringMap", map[string]any{}, "Environment variables added to the container's, or replacing one of the same name.")
+	env, _ := m["env"].([]any)
+	m["env"] = envBlock(env)
+}
+
+// envBlock writes the compose variables that the values do not replace,
+// then the values' own.
+func envBlock(env []any) kubernetes.Block {
+	return func(indent int) string {
+		pad := strings.Repeat(" ", indent)
+		var b strings.Builder
+		if len(env) == 0 {
+			b.WriteString("{{- if $v.env }}\n")
+		}
+		b.WriteString(pad + "env:\n")
+		for _, e := range env {
+			name, _ := e.(map[string]any)["name"].(string)
+			fmt.Fprintf(&b, "{{- if not (hasKey $v.env %q) }}\n%s{{- end }}\n", name, kubernetes.YAMLAt([]any{e}, indent+2))
+		}
+		fmt.Fprintf(&b, "{{- range $name, $value := $v.env }}\n%s  - name: {{ $name | quote }}\n%s    value: {{ $value | quote }}\n{{- end }}\n", pad, pad)
+		if len(env) == 0 {
+			b.WriteString("{{- end }}\n")
+		}
+		return b.String()
+	}
+}
+
+// splitImage cuts an image reference into repository, tag and digest; a
+// colon before the last slash is a registry's port.
+func splitImage(img string) (repo, tag, digest string) {
+	if i := strings.Index(img, "@"); i >= 0 {
+		img, digest = img[:i], img[i+1:]
+	}
+	if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
+		img, tag = img[:i], img[i+1:]
+	}
+	return img, tag, digest
+}
+
+// serviceValues: a Service that is not headless takes its type and node
+// port from the values (shared by the service's alias Services).
+func (c *chart) serviceValues(t *tpl) {
+	o := t.obj
+	svc := c.owner(o)
+	spec, _ := mapAt(o.Tree, "spec")
+	if spec["clusterIP"] == "None" || svc == "" {
+		return
+	}
+	typ, _ := spec["type"].(string)
+	if typ == "" {
+		typ = "ClusterIP"
+	}
+	path := func(k ...string) []string { return append([]string{"services", svc, "service"}, k...) }
+	c.vals.set(path("type"), "string", typ, "Type of the Service: ClusterIP, NodePort or LoadBalancer.").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
+	delete(spec, "type")
+	spec["type"] = block(`{{- if ne $v.service.type "ClusterIP" }}`, "type: {{ $v.service.type }}", "{{- end }}")
+	ports, _ := spec["ports"].([]any)
+	if len(ports) == 0 {
+		return
+	}
+	first, _ := ports[0].(map[string]any)
+	np := number(first["nodePort"])
+	c.vals.set(path("nodePort"), "nodePort", np, "Node port of the first port, for type NodePort or LoadBalancer; null: one the cluster picks.")
+	delete(first, "nodePort")
+	first["nodePort"] = block(`{{- if and $v.service.nodePort (ne $v.service.type "ClusterIP") }}`, "nodePort: {{ $v.service.nodePort }}", "{{- end }}")
+}
+
+// claim: a PersistentVolumeClaim, or a StatefulSet's claim template,
+// takes its storage class, size and access modes from the values; a claim
+// of its own can be replaced by an existing one, and is kept on
+// uninstall unless asked not to.
+func (c *chart) claim(t *tpl, m map[string]any, name string, own bool) {
+	spec, _ := mapAt(m, "spec")
+	path := func(k ...string) []string { return append([]string{"persistence", name}, k...) }
+	ref := fmt.Sprintf("(index $.Values.persistence %q)", name)
+	if own {
+		c.vals.set(path("existingClaim"), "string", "", "Name of an existing claim to mount instead of the chart's own.")
+		c.vals.set(path("keep"), "boolean", true, "Keep the claim (and its data) when the release is uninstalled.")
+		t.conds = append(t.conds, fmt.Sprintf("not %s.existingClaim", ref))
+		md, _ := mapAt(m, "metadata")
+		md["annotations"] = block(fmt.Sprintf("{{- if %s.keep }}", ref), "annotations:\n  helm.sh/resource-policy: keep", "{{- end }}")
+	}
+	if _, nfs := spec["volumeName"]; nfs {
+		return // bound to the chart's NFS volume: its class and size are the volume's
+	}
+	modes, _ := spec["accessModes"].([]any)
+	c.vals.set(path("accessModes"), "strings", modes, "Access modes (ReadWriteOnce, ReadWriteMany, ...).")
+	spec["accessModes"] = kubernetes.Block(func(indent int) string {
+		return fmt.Sprintf("%saccessModes: {{- toYaml %s.accessModes | nindent %d }}\n", strings.Repeat(" ", indent), ref, indent+2)
+	})
+	req, _ := mapAt(spec, "resources", "requests")
+	c.vals.set(path("size"), "string", req["storage"], "Size requested (a Kubernetes quantity).")
+	req["storage"] = kubernetes.Raw(fmt.Sprintf("{{ %s.size | quote }}", ref))
+	class, _ := spec["storageClassName"].(string)
+	site := "storageClass"
+	if shared(modes) {
+		site = "sharedStorageClass"
+	}
+	if class == c.siteValue(site) {
+		class = "" // the site's: follows site.storageClass
+	}
+	c.vals.set(path("storageClass"), "string", class, "Storage class; empty: site."+site+", else the cluster's default.")
+	delete(spec, "storageClassName")
+	spec["storageClassName"] = block(fmt.Sprintf("{{- with %s.storageClass | default $.Values.site.%s }}", ref, site), "storageClassName: {{ . | quote }}", "{{- end }}")
+}
+
+func shared(modes []any) bool {
+	for _, m := range modes {
+		if m == "ReadWriteMany" || m == "ReadOnlyMany" {
+			return true
+		}
+	}
+	return false
+}
