@@ -119,9 +119,10 @@ func appVersion(objs []kubernetes.Object, svcs map[string]kubernetes.Service) st
 		if svcs[o.Name].Name != o.Name || svcs[o.Name].Kind != o.Kind {
 			continue
 		}
-		pod, _ := mapAt(o.Tree, "spec", "template", "spec")
-		for _, e := range pod["containers"].([]any) {
-			img, _ := e.(map[string]any)["image"].(string)
+		containers, _ := podSpec(o.Tree)["containers"].([]any)
+		for _, e := range containers {
+			m, _ := e.(map[string]any)
+			img, _ := m["image"].(string)
 			_, tag, _ := splitImage(img)
 			tags[tag] = true
 		}

@@ -33,7 +33,7 @@ func (c *chart) template(o kubernetes.Object) []byte {
 		c.vals.set([]string{"services", svc, "enabled"}, "boolean", true, "Render this service's objects at all.")
 	}
 	switch o.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "Job":
+	case "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob":
 		c.workload(t)
 	case "Service":
 		c.serviceValues(t)
@@ -74,7 +74,7 @@ func (c *chart) owner(o kubernetes.Object) string {
 		return ""
 	}
 	switch o.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "Job", "Ingress":
+	case "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress", "HorizontalPodAutoscaler":
 		if o.Name == app {
 			return app
 		}
@@ -125,11 +125,13 @@ func (c *chart) carriesRelease(kind string) bool { return kind != "Service" }
 // nameExpr is the template expression of an object's name.
 func (c *chart) nameExpr(kind, name string) string {
 	limit := 63
-	if kind == "StatefulSet" || kind == "Deployment" || kind == "DaemonSet" || kind == "Job" {
+	if workloadKinds[kind] {
 		limit = 52 // room for the suffixes of the pods' names and labels
 	}
 	return fmt.Sprintf("{{ include %q (list $ %q %d) }}", c.name+".name", name, limit)
 }
+
+var workloadKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true}
 
 func (c *chart) renamed(kind, name string) bool {
 	return c.kinds[kind+"/"+name] && c.carriesRelease(kind)
@@ -177,14 +179,13 @@ func (c *chart) references(t map[string]any, key string) {
 	case key == "configMap" && c.renamed("ConfigMap", str("name")):
 		t["name"] = kubernetes.Raw(c.nameExpr("ConfigMap", str("name")))
 	case key == "secret" && str("secretName") != "":
-		n := str("secretName")
-		def := fmt.Sprintf("%q", n)
-		if c.renamed("Secret", n) {
-			def = fmt.Sprintf("(include %q (list $ %q 63))", c.name+".name", n)
-		} else {
-			c.vals.set([]string{"secrets", n, "existingSecret"}, "string", "", "Name of the existing Secret to mount; empty: "+n+", which the chart does not create (see the warnings of the conversion).")
-		}
-		t["secretName"] = kubernetes.Raw(fmt.Sprintf("{{ (index $.Values.secrets %q).existingSecret | default %s }}", n, def))
+		t["secretName"] = c.secretRef(str("secretName"))
+	case (key == "secretKeyRef" || key == "secretRef") && str("name") != "":
+		t["name"] = c.secretRef(str("name"))
+	case (key == "configMapKeyRef" || key == "configMapRef") && c.renamed("ConfigMap", str("name")):
+		t["name"] = kubernetes.Raw(c.nameExpr("ConfigMap", str("name")))
+	case key == "scaleTargetRef" && c.renamed(str("kind"), str("name")):
+		t["name"] = kubernetes.Raw(c.nameExpr(str("kind"), str("name")))
 	case str("serviceAccountName") != "" && c.renamed("ServiceAccount", str("serviceAccountName")):
 		t["serviceAccountName"] = kubernetes.Raw(c.nameExpr("ServiceAccount", str("serviceAccountName")))
 	case key == "roleRef" && c.renamed("Role", str("name")):
@@ -195,6 +196,19 @@ func (c *chart) references(t map[string]any, key string) {
 		}
 		t["namespace"] = kubernetes.Raw("{{ $.Release.Namespace | quote }}")
 	}
+}
+
+// secretRef is the name of a Secret that pods refer to: the one the
+// values name, else the chart's own (or, for a Secret the chart does not
+// create, the name the user must create it under).
+func (c *chart) secretRef(n string) kubernetes.Raw {
+	def := fmt.Sprintf("%q", n)
+	if c.renamed("Secret", n) {
+		def = fmt.Sprintf("(include %q (list $ %q 63))", c.name+".name", n)
+	} else {
+		c.vals.set([]string{"secrets", n, "existingSecret"}, "string", "", "Name of the existing Secret to use; empty: "+n+", which the chart does not create (see the warnings of the conversion).")
+	}
+	return kubernetes.Raw(fmt.Sprintf("{{ (index $.Values.secrets %q).existingSecret | default %s }}", n, def))
 }
 
 // block is a Block that writes lines, each indented.

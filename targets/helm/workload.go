@@ -26,8 +26,7 @@ func (c *chart) workload(t *tpl) {
 			}
 		}
 	}
-	pod, _ := mapAt(spec, "template", "spec")
-	containers, _ := pod["containers"].([]any)
+	containers, _ := podSpec(o.Tree)["containers"].([]any)
 	for _, e := range containers {
 		if m, ok := e.(map[string]any); ok && m["name"] == svc {
 			c.container(svc, m)
@@ -83,6 +82,15 @@ func envBlock(env []any) kubernetes.Block {
 		}
 		return b.String()
 	}
+}
+
+// podSpec is a workload's pod spec (a CronJob's is in its Job template).
+func podSpec(t map[string]any) map[string]any {
+	if pod, ok := mapAt(t, "spec", "template", "spec"); ok {
+		return pod
+	}
+	pod, _ := mapAt(t, "spec", "jobTemplate", "spec", "template", "spec")
+	return pod
 }
 
 // splitImage cuts an image reference into repository, tag and digest; a

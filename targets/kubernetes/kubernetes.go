@@ -79,17 +79,11 @@ type emitter struct {
 
 // Emit renders g. It is a pure function of its arguments.
 func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
-	if o.WaitImage == "" {
-		o.WaitImage = DefaultWaitImage
-	}
-	if o.KubectlImage == "" {
-		o.KubectlImage = DefaultKubectlImage
-	}
-	p, ds := decide(g, o)
+	p, ds := Decide(g, o)
 	if p == nil {
 		return nil, ds
 	}
-	files, rds := render(p)
+	files, rds := render(p.p)
 	return files, append(ds, rds...)
 }
 
