@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # make bench: what transship costs next to compose-go's own load.
 #  1. builds transship and scripts/composeload (compose-go alone),
-#  2. times both binaries on synthetic files of 50, 500 and 5000 services
+#  2. on gen-compose.py's files (issue 18; `gencompose -triples`) runs
+#     both side by side, interleaved, and prints the CPU and peak-RSS
+#     ratios (CPU = user + sys, best of RUNS; peak RSS = the child's
+#     rusage maxrss, median of RUNS),
+#  3. times both binaries on synthetic files of 50, 500 and 5000 services
 #     (CPU = user + sys, best of RUNS runs, and peak memory),
-#  3. runs the in-process go test benchmarks of translate.
+#  4. runs the in-process go test benchmarks of translate.
 # It asserts nothing: it prints figures for people and closing notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +30,45 @@ best() {
   done
   echo "$min $kb"
 }
+
+# side prints "CPU_BEST RSS_MEDIAN" for each of the commands given as
+# strings, run in turn RUNS times (interleaved, so that a busy machine
+# weighs on all alike).
+side() {
+  local i c u s kb
+  local -a cpus=() rss=()
+  for i in $(seq "$RUNS"); do
+    for c in $(seq $#); do
+      eval "/usr/bin/time -o '$work/time' -f '%U %S %M' ${!c} >/dev/null 2>&1"
+      read -r u s kb <"$work/time"
+      cpus[c]+="$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }') "
+      rss[c]+="$kb "
+    done
+  done
+  for c in $(seq $#); do
+    echo "$(tr ' ' '\n' <<<"${cpus[c]}" | grep . | sort -g | head -1)" \
+      "$(tr ' ' '\n' <<<"${rss[c]}" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+  done
+}
+
+# Issue 18's measure: gen-compose.py's files, compose-go's full load (as
+# `docker compose config` does it) against transship's graph and
+# Kubernetes conversion. Ratios are transship / compose-go; the bar is
+# CPU at most 1 and peak RSS within 1.25.
+echo "gen-compose.py files (web/db/cache triples): best CPU s, median peak RSS KB of $RUNS interleaved runs"
+printf '%-9s %-18s %-18s %-18s %-14s %s\n' services compose-go "transship graph" "convert k8s" "graph cpu,rss" "k8s cpu,rss"
+for n in 500 5000; do
+  f="$work/triples-$n/compose.yaml"
+  mkdir -p "$(dirname "$f")" "$work/out-$n"
+  go run ./scripts/gencompose -triples "$n" >"$f"
+  mapfile -t r < <(side "$work/composeload $f" "$work/transship graph -f $f" \
+    "$work/transship convert --to kubernetes -f $f -o $work/out-$n --force")
+  read -r cc ck <<<"${r[0]}"; read -r gc gk <<<"${r[1]}"; read -r kc kk <<<"${r[2]}"
+  printf '%-9s %-18s %-18s %-18s %-14s %s\n' "$n" "$cc $ck" "$gc $gk" "$kc $kk" \
+    "$(awk -v a="$gc" -v b="$cc" -v x="$gk" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')" \
+    "$(awk -v a="$kc" -v b="$cc" -v x="$kk" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')"
+done
+echo
 
 # compose-go's full load is cubic in a depends_on chain (its cycle check):
 # at 5000 services it takes minutes, so it is timed once there.

@@ -16,10 +16,10 @@ type extendsRef struct {
 	base, baseFile string
 }
 
-// extendsRefs reads services.*.extends of one indexed file. Interpolated
-// file names are left to compose-go.
-func (ix *posIndex) extendsRefs(file string) []extendsRef {
-	services := mappingValue(ix.docs[file], "services")
+// extendsRefs reads services.*.extends of one file's parsed root.
+// Interpolated file names are left to compose-go.
+func extendsRefs(file string, root *yaml.Node) []extendsRef {
+	services := mappingValue(root, "services")
 	if services == nil || services.Kind != yaml.MappingNode {
 		return nil
 	}

@@ -102,18 +102,9 @@ func (c *converter) projectExt(g *Graph) {
 }
 
 func (c *converter) versionWarnings() {
-	for _, f := range c.ix.files {
-		root := c.ix.docs[f]
-		if root == nil {
-			continue
-		}
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if k := root.Content[i]; k.Value == "version" {
-				c.diags = append(c.diags, diag.Diagnostic{Severity: diag.Warning, Code: CodeObsoleteVersion,
-					Pos: c.ix.rel(diag.Pos{File: f, Line: k.Line, Col: k.Column}), Path: "version",
-					Message: "the top-level version key is obsolete and ignored"})
-			}
-		}
+	for _, pos := range c.ix.versions {
+		c.diags = append(c.diags, diag.Diagnostic{Severity: diag.Warning, Code: CodeObsoleteVersion,
+			Pos: c.ix.rel(pos), Path: "version", Message: "the top-level version key is obsolete and ignored"})
 	}
 }
 

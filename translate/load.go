@@ -28,6 +28,11 @@ type Options struct {
 	// Normalized asks for Graph.Compose: the project as `docker compose
 	// config` prints it, for targets that hand it to docker (cloud-init).
 	Normalized bool
+	// Sized, when set, is called with the total size in bytes of the
+	// compose files once they are read and before compose-go loads them:
+	// what compose-go will hold grows with it, and the CLI sizes the
+	// garbage collector by it (cmd/transship/memory.go).
+	Sized func(bytes int)
 }
 
 // Load reads a compose project with `docker compose config` semantics and
@@ -65,8 +70,11 @@ func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Dia
 			return nil, diag.Diagnostics{*d}
 		}
 	}
-	ix.inheritExtends(ix.allExtends())
+	ix.inheritExtends(ix.exts)
 	*ixOut = ix
+	if opts.Sized != nil {
+		opts.Sized(ix.bytes)
+	}
 	// compose-go caps YAML node visits at 100,000 against alias bombs,
 	// which a plain 5,000-service file exceeds. A cap proportional to the
 	// input keeps the protection (aliases expand exponentially) and lets
@@ -162,7 +170,7 @@ func (ix *posIndex) addPath(file string) *diag.Diagnostic {
 	if d := ix.addFile(abs, content); d != nil {
 		return d
 	}
-	for _, inc := range ix.includes(abs) {
+	for _, inc := range ix.incs[abs] {
 		if !filepath.IsAbs(inc) {
 			inc = filepath.Join(filepath.Dir(abs), inc)
 		}
@@ -170,21 +178,15 @@ func (ix *posIndex) addPath(file string) *diag.Diagnostic {
 			ix.addPath(inc)
 		}
 	}
-	for _, r := range ix.extendsRefs(abs) {
-		if _, err := os.Stat(r.baseFile); err == nil && r.baseFile != abs {
+	for _, r := range ix.exts {
+		if r.file != abs || r.baseFile == abs {
+			continue
+		}
+		if _, err := os.Stat(r.baseFile); err == nil {
 			ix.addPath(r.baseFile)
 		}
 	}
 	return nil
-}
-
-// allExtends gathers the extends references of every indexed file.
-func (ix *posIndex) allExtends() []extendsRef {
-	var refs []extendsRef
-	for _, f := range ix.files {
-		refs = append(refs, ix.extendsRefs(f)...)
-	}
-	return refs
 }
 
 func unwrapPathError(err error) string {

@@ -25,10 +25,17 @@ import (
 // from the merged index.
 type posIndex struct {
 	m       map[string]diag.Pos
-	byValue map[string]diag.Src   // "services.web.networks=front" -> where that entry is written
-	raw     map[string]string     // the written value of volumes entries and their source: keys
-	files   []string              // absolute paths, in the order they were indexed
-	docs    map[string]*yaml.Node // parsed roots, for searches when an error names a value
+	byValue map[string]diag.Src // "services.web.networks=front" -> where that entry is written
+	raw     map[string]string   // the written value of volumes entries and their source: keys
+	files   []string            // absolute paths, in the order they were indexed
+	// What the parsed trees are needed for after indexing, taken while
+	// they are at hand: the trees themselves are dropped (a 5,000-service
+	// file's tree is a third of the heap during compose-go's load) and
+	// parsed again from content only for the searches of an error path.
+	content  map[string][]byte
+	incs     map[string][]string // local files each file includes, as written
+	exts     []extendsRef        // services.*.extends of every file
+	versions []diag.Pos          // each file's obsolete top-level version key
 	// relTo, once set, makes positions handed out relative to the project
 	// directory, as the Graph stores them.
 	relTo string
@@ -39,7 +46,7 @@ type posIndex struct {
 }
 
 func newPosIndex() *posIndex {
-	return &posIndex{m: make(map[string]diag.Pos, 1024), byValue: map[string]diag.Src{}, raw: map[string]string{}, docs: map[string]*yaml.Node{}}
+	return &posIndex{m: make(map[string]diag.Pos, 1024), byValue: map[string]diag.Src{}, raw: map[string]string{}, content: map[string][]byte{}, incs: map[string][]string{}}
 }
 
 // addFile indexes one file. A YAML syntax error comes back as a Diagnostic
@@ -58,17 +65,45 @@ func (ix *posIndex) addFile(file string, content []byte) *diag.Diagnostic {
 	if len(doc.Content) == 0 {
 		return nil
 	}
-	ix.docs[file] = doc.Content[0]
-	ix.walk(file, doc.Content[0], "", 0)
+	root := doc.Content[0]
+	ix.content[file] = content
+	ix.incs[file] = includes(root)
+	ix.exts = append(ix.exts, extendsRefs(file, root)...)
+	if k := topKey(root, "version"); k != nil {
+		ix.versions = append(ix.versions, diag.Pos{File: file, Line: k.Line, Col: k.Column})
+	}
+	ix.walk(file, root, "", 0)
+	return nil
+}
+
+// doc parses an indexed file again, for the rare searches of an error
+// path; nil when it is empty.
+func (ix *posIndex) doc(file string) *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(ix.content[file], &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	return doc.Content[0]
+}
+
+// topKey is the key node of a top-level key, or nil.
+func topKey(root *yaml.Node, key string) *yaml.Node {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			return root.Content[i]
+		}
+	}
 	return nil
 }
 
 // includes lists the local files a compose file's top-level `include`
 // names, as written (relative to that file). Remote and interpolated
 // paths are left to compose-go.
-func (ix *posIndex) includes(file string) []string {
-	root := ix.docs[file]
-	if root == nil || root.Kind != yaml.MappingNode {
+func includes(root *yaml.Node) []string {
+	if root.Kind != yaml.MappingNode {
 		return nil
 	}
 	var out []string

@@ -17,7 +17,7 @@ import (
 // with its key path, in file order, until fn returns true.
 func (ix *posIndex) visit(fn func(path string, n *yaml.Node, isKey bool) bool) (diag.Src, bool) {
 	for _, f := range ix.files {
-		root := ix.docs[f]
+		root := ix.doc(f)
 		if root == nil {
 			continue
 		}

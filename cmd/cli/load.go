@@ -9,6 +9,12 @@ import (
 	"github.com/transship/transship/translate"
 )
 
+// InputSized, when set, is told the size of the compose files of each
+// load before compose-go reads them (translate.Options.Sized). main sets
+// it to size the garbage collector; tests running Run in-process leave
+// their GC alone.
+var InputSized func(bytes int)
+
 // loadFlags are the flags that say which compose project to read; they
 // mean what they mean to `docker compose`.
 type loadFlags struct {
@@ -42,6 +48,7 @@ func (l *loadFlags) parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) 
 // the run must stop with exitError.
 func (l *loadFlags) load(e *env) (*translate.Graph, diag.Diagnostics) {
 	l.opts.Env = e.environ
+	l.opts.Sized = InputSized
 	return translate.Load(context.Background(), l.opts)
 }
 

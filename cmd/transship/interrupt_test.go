@@ -21,11 +21,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "transship")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildBinary(t)
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), synth.Compose(1500), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +66,18 @@ func TestInterruptLeavesNothing(t *testing.T) {
 		t.Errorf("no run was interrupted (a whole run takes %v here)", total)
 	}
 	t.Logf("%d of 6 runs interrupted; a whole run takes %v", interrupted, total)
+}
+
+// buildBinary builds transship into a temporary directory and returns
+// the directory and the binary's path.
+func buildBinary(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "transship")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir, bin
 }
 
 func count(t *testing.T, dir string) int {

@@ -5,7 +5,6 @@ package main
 import (
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/transship/transship/cmd/cli"
@@ -13,14 +12,9 @@ import (
 )
 
 func main() {
-	// transship is a short-lived process that allocates a lot while
-	// compose-go loads a project and frees nothing worth collecting before
-	// it exits: collecting less often saves a fifth of its CPU on large
-	// files (see `make bench`). A soft memory limit keeps huge inputs safe.
-	if os.Getenv("GOGC") == "" { // a user's GOGC still wins
-		debug.SetGCPercent(300)
-	}
-	debug.SetMemoryLimit(2 << 30)
+	// The garbage collector is paced to the input (memory.go).
+	initMemory()
+	cli.InputSized = sizeMemory
 	// Ctrl-C or SIGTERM during a write leaves nothing behind (output.Interrupt).
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
