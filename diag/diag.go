@@ -113,6 +113,10 @@ func (d Diagnostic) Format(base string) string {
 	return b.String()
 }
 
+// Stdin is the file name of positions in a compose file read from
+// standard input (-f -), as `<stdin>:LINE:COL`.
+const Stdin = "<stdin>"
+
 func relFile(base, file string) string {
 	if base == "" || file == "" || !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
@@ -157,5 +161,6 @@ func (ds Diagnostics) WriteJSON(w io.Writer, base string) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "<stdin>" as written, not \u003cstdin\u003e
 	return enc.Encode(out)
 }

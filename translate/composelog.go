@@ -1,9 +1,14 @@
 package translate
 
 import (
+	"context"
 	"io"
+	"os"
+	"slices"
 	"sync"
 
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
 )
 
@@ -43,4 +48,29 @@ func (h *logHook) Levels() []logrus.Level {
 func (h *logHook) Fire(e *logrus.Entry) error {
 	h.msgs = append(h.msgs, e.Message)
 	return nil
+}
+
+// loadProject is compose-go's LoadProject, which reads a file named "-"
+// from os.Stdin itself: for that length os.Stdin is a pipe that gives
+// the caller's content (under captureMu, held by Load), so that a load
+// reads only what it was given.
+func loadProject(ctx context.Context, po *cli.ProjectOptions, stdin []byte) (*types.Project, error) {
+	if !slices.Contains(po.ConfigPaths, "-") {
+		return po.LoadProject(ctx)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		_, _ = w.Write(stdin)
+		w.Close()
+	}()
+	old := os.Stdin
+	os.Stdin = r
+	defer func() {
+		os.Stdin = old
+		r.Close()
+	}()
+	return po.LoadProject(ctx)
 }

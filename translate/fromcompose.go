@@ -18,7 +18,7 @@ func fromProject(p *types.Project, ix *posIndex) (*Graph, diag.Diagnostics) {
 	defer func() { ix.relTo = "" }()
 	g := &Graph{Name: p.Name, Dir: p.WorkingDir, Profiles: nonEmpty(p.Profiles)}
 	for _, f := range p.ComposeFiles {
-		g.Files = append(g.Files, c.rel(f))
+		g.Files = append(g.Files, c.rel(stdinName(f)))
 	}
 	g.Inputs = c.inputs()
 	c.projectExt(g)
@@ -51,6 +51,14 @@ type converter struct {
 // compose-go made absolute from an absolute one the user wrote (it climbs
 // all the way to the root) stays absolute: /var/run/docker.sock is the
 // same on every host.
+// stdinName is how the Graph and positions name compose-go's "-".
+func stdinName(f string) string {
+	if f == "-" {
+		return diag.Stdin
+	}
+	return f
+}
+
 func (c *converter) rel(p string) string {
 	if p == "" || !filepath.IsAbs(p) {
 		return filepath.ToSlash(p)
@@ -77,7 +85,7 @@ func (c *converter) rel(p string) string {
 func (c *converter) inputs() []string {
 	main := map[string]bool{}
 	for _, f := range c.p.ComposeFiles {
-		main[f] = true
+		main[stdinName(f)] = true
 	}
 	var out []string
 	for _, f := range c.ix.files {

@@ -28,6 +28,10 @@ type Options struct {
 	// Normalized asks for Graph.Compose: the project as `docker compose
 	// config` prints it, for targets that hand it to docker (cloud-init).
 	Normalized bool
+	// Stdin is the content of the file named "-" (the caller reads
+	// standard input: a load reads no stream of its own). Its positions
+	// are diag.Stdin's; the project directory is the working directory.
+	Stdin []byte
 	// Sized, when set, is called with the total size in bytes of the
 	// compose files once they are read and before compose-go loads them:
 	// what compose-go will hold grows with it, and the CLI sizes the
@@ -66,6 +70,12 @@ func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Dia
 	}
 	ix := newPosIndex()
 	for _, f := range po.ConfigPaths {
+		if f == "-" {
+			if d := ix.addFile(diag.Stdin, opts.Stdin); d != nil {
+				return nil, diag.Diagnostics{*d}
+			}
+			continue
+		}
 		if d := ix.addPath(f); d != nil {
 			return nil, diag.Diagnostics{*d}
 		}
@@ -86,7 +96,7 @@ func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Dia
 	})(po); err != nil {
 		return nil, diag.Diagnostics{optionsError(err)}
 	}
-	project, err := po.LoadProject(ctx)
+	project, err := loadProject(ctx, po, opts.Stdin)
 	if err != nil {
 		return nil, mapError(err, ix)
 	}
@@ -108,7 +118,7 @@ func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Dia
 	// The Graph keeps project-relative positions; diagnostics go back to
 	// absolute ones, which the printer shows relative to the user's cwd.
 	for i := range diags {
-		if f := diags[i].Pos.File; f != "" && !filepath.IsAbs(f) {
+		if f := diags[i].Pos.File; f != "" && f != diag.Stdin && !filepath.IsAbs(f) {
 			diags[i].Pos.File = filepath.Join(project.WorkingDir, filepath.FromSlash(f))
 		}
 	}
@@ -122,8 +132,8 @@ func load(ctx context.Context, opts Options, ixOut **posIndex) (*Graph, diag.Dia
 func projectOptions(opts Options) (*cli.ProjectOptions, error) {
 	files := make([]string, 0, len(opts.Files))
 	for _, f := range opts.Files {
-		if f == "-" {
-			return nil, fmt.Errorf("reading a compose file from standard input is not supported; name the file")
+		if f == "-" && slices.Contains(files, "-") {
+			return nil, fmt.Errorf("-f - (standard input) can be given only once")
 		}
 		files = append(files, f)
 	}

@@ -188,7 +188,7 @@ func (f *convertFlags) run(e *env, target string) int {
 // project is (-f /elsewhere/compose.yaml).
 func atProject(ds diag.Diagnostics, dir string) diag.Diagnostics {
 	for i := range ds {
-		if f := ds[i].Pos.File; f != "" && dir != "" && !filepath.IsAbs(f) {
+		if f := ds[i].Pos.File; f != "" && dir != "" && f != diag.Stdin && !filepath.IsAbs(f) {
 			ds[i].Pos.File = filepath.Join(dir, filepath.FromSlash(f))
 		}
 	}

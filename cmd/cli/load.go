@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"io"
+	"slices"
 
 	"github.com/spf13/pflag"
 
@@ -49,6 +51,14 @@ func (l *loadFlags) parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) 
 func (l *loadFlags) load(e *env) (*translate.Graph, diag.Diagnostics) {
 	l.opts.Env = e.environ
 	l.opts.Sized = InputSized
+	if slices.Contains(l.opts.Files, "-") && l.opts.Stdin == nil {
+		data, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return nil, diag.Diagnostics{{Severity: diag.Error, Code: translate.CodeNoFile, Pos: diag.Pos{File: diag.Stdin},
+				Message: "cannot read the compose file from standard input: " + err.Error()}}
+		}
+		l.opts.Stdin = data
+	}
 	return translate.Load(context.Background(), l.opts)
 }
 
