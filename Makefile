@@ -18,7 +18,7 @@ run:
 # without it, and fail without it in CI).
 test:
 	$(GO) test -skip '^TestCorpus' ./...
-	$(GO) test -count=1 -run '^TestCorpus' -v ./translate/ ./golden/ 2>&1 | grep -E '^(corpus:|kubernetes corpus:|batch corpus:|cloud-init corpus:|--- |ok |FAIL|panic)'
+	$(GO) test -count=1 -run '^TestCorpus' -v ./translate/ ./golden/ 2>&1 | grep -E '^(corpus:|kubernetes corpus:|helm corpus:|batch corpus:|cloud-init corpus:|--- |ok |FAIL|panic)'
 
 # Rewrite the goldens from the current code; review `git diff golden/`.
 golden:

@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -17,8 +18,13 @@ import (
 	"helm.sh/helm/v4/pkg/engine"
 	"sigs.k8s.io/yaml"
 
+	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/corpus"
 	"github.com/transship/transship/internal/kubeapi"
+	"github.com/transship/transship/site"
+	"github.com/transship/transship/targets/helm"
 	"github.com/transship/transship/targets/kubernetes"
+	"github.com/transship/transship/translate"
 )
 
 // The Helm charts are checked by Helm itself (helm.sh/helm/v4, a test
@@ -251,4 +257,66 @@ func chartName(t *testing.T, dir string) string {
 		t.Fatalf("%s/Chart.yaml: no name (%v)", dir, err)
 	}
 	return meta.Name
+}
+
+// TestCorpusHelm makes a chart of every corpus input the loader accepts,
+// on the sites the Kubernetes corpus test uses, and checks each as the
+// goldens are: lint, render, the same objects as the manifests, the API
+// server.
+func TestCorpusHelm(t *testing.T) {
+	var srv *kubeapi.Server
+	if kubeapi.Available(kubeapi.BinDir()) || os.Getenv("CI") == "true" {
+		srv = kubeapi.Require(t)
+	}
+	charts, good := 0, 0
+	for _, files := range corpus.Inputs(t) {
+		g, ds := translate.Load(context.Background(), translate.Options{Files: files, Profiles: []string{"*"}})
+		if g == nil || ds.HasErrors() {
+			continue // rejected by the loader: TestCorpus checks those
+		}
+		for _, name := range corpusSites {
+			label := corpus.Name(files) + " @" + name
+			dir, manifests, err := corpusChart(t, g, name)
+			if err != nil {
+				t.Errorf("%s: %v", label, err)
+				continue
+			}
+			charts++
+			if checkChart(t, srv, label, dir, manifests) {
+				good++
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "helm corpus: %d of %d charts linted, rendered as the manifests and accepted (API server: %v)\n", good, charts, srv != nil)
+}
+
+// corpusChart writes the chart of g for a site into a directory named as
+// the chart, and returns the Kubernetes target's manifests beside it.
+func corpusChart(t *testing.T, g *translate.Graph, siteName string) (string, map[string][]byte, error) {
+	prof, ds := site.Load(siteName, nil)
+	if ds.HasErrors() {
+		return "", nil, fmt.Errorf("site: %v", ds)
+	}
+	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)}
+	files, hds := helm.Emit(g, helm.Options{Kubernetes: o})
+	kfiles, kds := kubernetes.Emit(g, kubernetes.Options{Site: o.Site, Files: o.Files})
+	for _, d := range append(hds, kds...) {
+		if d.Severity == diag.Error {
+			return "", nil, fmt.Errorf("%s", d.Format(""))
+		}
+	}
+	if len(hds) != len(kds) {
+		return "", nil, fmt.Errorf("the chart has %d diagnostics, the manifests %d", len(hds), len(kds))
+	}
+	dir := filepath.Join(t.TempDir(), kubernetes.DNSName(g.Name))
+	tree := map[string]string{}
+	for _, f := range files {
+		tree[f.Path] = string(f.Data)
+	}
+	writeTree(t, dir, tree)
+	manifests := map[string][]byte{}
+	for _, f := range kfiles {
+		manifests[f.Path] = f.Data
+	}
+	return dir, manifests, nil
 }
