@@ -105,10 +105,19 @@ func cpuRequest(c corev1.Container) int64 {
 }
 
 // Exclusive names what the manifests need of the cluster alone: each
-// fixed NodePort, which no other example (or the other site's run of
-// this one) may hold at the same time.
+// fixed NodePort and host port, which no other example (or the other
+// site's run of this one) may hold at the same time.
 func (m *Manifests) Exclusive() []string {
 	set := map[string]bool{}
+	for _, w := range m.Workloads {
+		for _, c := range w.Pod.Spec.Containers {
+			for _, p := range c.Ports {
+				if p.HostPort != 0 {
+					set[fmt.Sprintf("hostport:%d/%s", p.HostPort, p.Protocol)] = true
+				}
+			}
+		}
+	}
 	for _, sv := range m.Services {
 		for _, p := range sv.Spec.Ports {
 			if p.NodePort != 0 {

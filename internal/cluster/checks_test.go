@@ -432,6 +432,9 @@ func (s *suite) stream(ctx context.Context, ns string, m *Manifests, compose, si
 		if _, err := s.c.Kubectl(ctx, nil, "create", "quota", "no-pods", "-n", sns, "--hard=pods=0"); err != nil {
 			return []string{err.Error()}
 		}
+		if err := s.accounts(ctx, sns, m); err != nil {
+			return []string{err.Error()}
+		}
 		args = []string{"apply", "-n", sns, "-f", "-"}
 		cleanup = []string{sns}
 	}

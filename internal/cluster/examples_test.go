@@ -218,6 +218,9 @@ func (s *suite) run(t *testing.T, pr project, site string) {
 	if _, err := s.c.Kubectl(ctx, nil, "create", "namespace", ns); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.accounts(ctx, ns, m); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	if b, err := s.c.Kubectl(ctx, nil, "apply", "-k", overlay); err != nil {
 		t.Fatalf("%v\n%s", err, b)
@@ -313,4 +316,15 @@ func (s *suite) images(ctx context.Context, ns string, m *Manifests, out string)
 		}
 	}
 	return dir, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k.String()), 0o644)
+}
+
+// accounts creates the service accounts the output runs pods as but does
+// not create, as its K8S155 warning tells a user to.
+func (s *suite) accounts(ctx context.Context, ns string, m *Manifests) error {
+	for _, sa := range m.ForeignAccounts() {
+		if _, err := s.c.Kubectl(ctx, nil, "create", "serviceaccount", sa, "-n", ns); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,9 +3,11 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,6 +53,20 @@ func (w Workload) Standin() bool {
 		}
 	}
 	return true
+}
+
+// ForeignAccounts are the service accounts pods run as that the output
+// does not create (conversion warns K8S155 that they must exist).
+func (m *Manifests) ForeignAccounts() []string {
+	set := map[string]bool{}
+	for _, w := range m.Workloads {
+		if sa := w.Pod.Spec.ServiceAccountName; sa != "" && !slices.Contains(m.Kinds["ServiceAccount"], sa) {
+			set[sa] = true
+		}
+	}
+	out := slices.Collect(maps.Keys(set))
+	slices.Sort(out)
+	return out
 }
 
 // Workload is the workload of that name, or nil.

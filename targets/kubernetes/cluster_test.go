@@ -163,3 +163,17 @@ volumes:
 		t.Errorf("the claim template lacks what the API server stores:\n%s", files["db-statefulset.yaml"])
 	}
 }
+
+// kompose-labels' pma names a service account (kompose.serviceaccount-name)
+// that the output does not create: on the cluster its ReplicaSet could not
+// create a pod ("serviceaccount pma not found"), and nothing said so.
+func TestForeignServiceAccountWarned(t *testing.T) {
+	_, ds := convert(t, `services:
+  app:
+    image: a
+    labels: {kompose.serviceaccount-name: robot}
+`, "generic", Options{})
+	if !strings.Contains(fmt.Sprint(ds), "runs as service account robot, which the output does not create") {
+		t.Errorf("no warning that service account robot must exist:\n%v", ds)
+	}
+}

@@ -44,4 +44,5 @@ const (
 	CodeSecretWritten = "K8S152" // a secret's value is written into the output (base64, not encrypted)
 	CodeSecretEnv     = "K8S153" // a variable named like a secret is inlined into a workload
 	CodeNamespace     = "K8S154" // the namespace is not created by the output and must exist
+	CodeAccount       = "K8S155" // a service account the pods run as is not created by the output and must exist
 )

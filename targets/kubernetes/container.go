@@ -46,6 +46,10 @@ func (e *emitter) podTemplate(si *svcInfo) (corev1.PodTemplateSpec, []corev1.Per
 		spec.TerminationGracePeriodSeconds = int64p(seconds(*s.StopGrace))
 	}
 	e.netMode(s)
+	if sa := s.Ext.ServiceAccount; sa != "" && sa != e.waiterName() {
+		// Without it the ReplicaSet or Job cannot create a single pod.
+		e.warn(CodeAccount, s.Src, "service %s runs as service account %s, which the output does not create: create it in the namespace first (kubectl create serviceaccount %s)", s.Name, sa, sa)
+	}
 	vols, mounts, claims := e.mounts(si)
 	c.VolumeMounts = mounts
 	spec.Volumes = vols

@@ -30,6 +30,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -210,8 +211,15 @@ func serveTCP(host string, port int) {
 		}
 		go func() {
 			defer c.Close()
-			// An answer both nc and an HTTP client read.
+			// An answer both nc and an HTTP client read. Then the request
+			// is read to its end: closing with it unread would reset the
+			// connection, which the kubelet's HTTP probe counts as a failure.
 			fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nstandin %s %d\n", host, port)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.CloseWrite()
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			io.Copy(io.Discard, c)
 		}()
 	}
 }
