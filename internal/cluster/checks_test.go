@@ -297,7 +297,13 @@ func (s *suite) checkReports(ctx context.Context, ns string, pods []corev1.Pod, 
 			if r.Token {
 				fails = append(fails, id+": a ServiceAccount token is mounted, and the app needs none")
 			}
-			svc := g.Service(r.Workload)
+			// A pod shared by several services (kompose.service.group,
+			// network_mode: service:X) has a container per service, named
+			// after it; else the workload names it.
+			svc := g.Service(c.Name)
+			if svc == nil {
+				svc = g.Service(r.Workload)
+			}
 			if svc == nil {
 				continue
 			}
