@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -161,6 +162,62 @@ func compareWithManifests(chart string, rendered map[string][]byte, manifests ma
 	return diffs
 }
 
+// refKinds are the keys that name another object, and its kind.
+var refKinds = map[string]string{"claimName": "PersistentVolumeClaim", "secretName": "Secret", "serviceAccountName": "ServiceAccount"}
+
+// danglingRefs finds references in the rendered chart that still use the
+// manifests' name of an object the chart renamed: comparing through
+// releaseNames cannot see those (both sides map to the same name), the
+// cluster does (secret "db-env" not found).
+func danglingRefs(rendered, manifests map[string][]byte) []string {
+	objects := func(docs map[string][]byte) map[string]bool {
+		out := map[string]bool{}
+		for _, d := range docs {
+			var h struct {
+				Kind     string
+				Metadata struct{ Name string }
+			}
+			if yaml.Unmarshal(d, &h) == nil {
+				out[h.Kind+"/"+h.Metadata.Name] = true
+			}
+		}
+		return out
+	}
+	before, after := objects(manifests), objects(rendered)
+	var out []string
+	var walk func(f string, v any, key string)
+	walk = func(f string, v any, key string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, e := range t {
+				kind := refKinds[k]
+				if k == "name" && (key == "secretKeyRef" || key == "secretRef") {
+					kind = "Secret"
+				}
+				if k == "name" && (key == "configMap" || key == "configMapKeyRef" || key == "configMapRef") {
+					kind = "ConfigMap"
+				}
+				if n, ok := e.(string); ok && kind != "" && before[kind+"/"+n] && !after[kind+"/"+n] {
+					out = append(out, fmt.Sprintf("%s: %s %s refers to %s by its name in the manifests, which the chart renamed", f, key, k, n))
+				}
+				walk(f, e, k)
+			}
+		case []any:
+			for _, e := range t {
+				walk(f, e, key)
+			}
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(rendered)) {
+		var m map[string]any
+		if yaml.Unmarshal(rendered[f], &m) == nil {
+			walk(f, m, "")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func sortedUnion(a, b map[string]any) []string {
 	return slices.Compact(slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, any) bool) {
 		for k := range a {
@@ -192,7 +249,7 @@ func checkChart(t *testing.T, srv *kubeapi.Server, label, dir string, manifests 
 		_ = yaml.Unmarshal(data, &meta)
 		chart = meta.Name
 	}
-	for _, d := range compareWithManifests(chart, rendered, manifests) {
+	for _, d := range append(compareWithManifests(chart, rendered, manifests), danglingRefs(rendered, manifests)...) {
 		t.Errorf("%s: %s", label, d)
 		ok = false
 	}

@@ -27,6 +27,11 @@ type tpl struct {
 
 func (c *chart) template(o kubernetes.Object) []byte {
 	t := &tpl{obj: o}
+	// The release goes in first, so that the entries the value reads
+	// below wrap (a Block, which walk cannot enter) already name the
+	// release's objects: env's secretKeyRef once missed it.
+	c.meta(o)
+	c.walk(o.Tree, "", "")
 	if svc := c.owner(o); svc != "" {
 		t.prelude = append(t.prelude, fmt.Sprintf("{{- $v := index .Values.services %q }}", svc))
 		t.conds = append(t.conds, "$v.enabled")
@@ -50,8 +55,6 @@ func (c *chart) template(o kubernetes.Object) []byte {
 		c.vals.set([]string{"site", "networkPolicies"}, "boolean", true, "Render the NetworkPolicies that confine traffic to what the compose networks allow.")
 		t.conds = append(t.conds, ".Values.site.networkPolicies")
 	}
-	c.meta(o)
-	c.walk(o.Tree, "", "")
 	var b strings.Builder
 	for _, l := range t.prelude {
 		b.WriteString(l + "\n")
