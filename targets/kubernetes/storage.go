@@ -68,7 +68,7 @@ func (p *planner) storage() {
 		p.claims[volumeKey(v.Name)] = c
 		p.decide(c, v.Ext.AccessMode)
 		if c.selector != "" && !c.external {
-			p.warn(CodeKompose, v.Src, "volume %s binds only to an existing PersistentVolume labelled io.kompose.service=%s (kompose.volume.selector); none is provisioned for it", v.Name, c.selector)
+			p.warn(CodeKompose, v.Src, "volume %s binds only to a PersistentVolume labelled io.kompose.service=%s (kompose.volume.selector); provisioners that refuse claims with a selector leave it Pending until such a volume exists", v.Name, c.selector)
 		}
 	}
 	var binds []*claim
