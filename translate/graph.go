@@ -126,6 +126,9 @@ type EnvVar struct {
 	// Src is where the variable is set (the service, for one from an
 	// env_file); not serialised, so the graph's JSON stays as it was.
 	Src diag.Src `json:"-"`
+	// EnvFile is the env_file (project-relative) the value comes from,
+	// "" when environment: sets it.
+	EnvFile string `json:"env_file,omitempty"`
 }
 
 // KV is a name and value, for labels, sysctls and build args.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/transship/transship/diag"
 )
@@ -40,7 +41,7 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 	out.DependsOn = c.deps(base, s.DependsOn)
 	out.Health = c.health(base+".healthcheck", s.HealthCheck)
 	c.deploy(out, s)
-	c.envSources(base, out)
+	c.envSources(base, out, envFilePaths(s))
 	if s.Deploy != nil {
 		c.diags = append(c.diags, komposeDeployLabels(c.ix, s.Name, s.Deploy.Labels, &out.Ext)...)
 	}
@@ -264,16 +265,21 @@ func (c *converter) health(base string, h *types.HealthCheckConfig) *Health {
 // envSources places every variable, and checks that the ones
 // x-transship.secret_env names are set: a name that is not would make a
 // Secret key nobody reads, in silence.
-func (c *converter) envSources(base string, out *Service) {
+func (c *converter) envSources(base string, out *Service, files []string) {
 	set := map[string]bool{}
+	fromFile := c.envFileKeys(files)
 	for i := range out.Env {
 		v := &out.Env[i]
-		src, ok := diag.Src{}, false
-		if v.Value != nil {
-			src, ok = c.ix.valueSrc(base+".environment", v.Name+"="+*v.Value)
+		// environment: as a list (NAME=value, or NAME alone), else as a map.
+		src, listed := c.ix.valueSrc(base+".environment", v.Name+"="+deref(v.Value))
+		if !listed {
+			src, listed = c.ix.valueSrc(base+".environment", v.Name)
 		}
-		if !ok {
+		if !listed {
 			src = c.ix.src(base + ".environment." + v.Name)
+		}
+		if !listed && !c.ix.has(base+".environment."+v.Name) {
+			v.EnvFile = fromFile[v.Name] // not in environment:, so from a file
 		}
 		v.Src = src
 		set[v.Name] = v.Value != nil
@@ -284,4 +290,36 @@ func (c *converter) envSources(base string, out *Service) {
 				"%s is not set in the environment of service %s; only a variable with a value can go into a Secret", n, out.Name))
 		}
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func envFilePaths(s types.ServiceConfig) []string {
+	var out []string
+	for _, f := range s.EnvFiles {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+// envFileKeys maps each variable the env files set to the last file
+// setting it (project-relative), as compose reads them in order. A file
+// that cannot be read was already reported by the loader.
+func (c *converter) envFileKeys(files []string) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		vars, err := dotenv.GetEnvFromFile(map[string]string{}, []string{f})
+		if err != nil {
+			continue
+		}
+		for k := range vars {
+			out[k] = c.rel(f)
+		}
+	}
+	return out
 }

@@ -23,10 +23,11 @@ type kubeFlags struct {
 	secretsFromEnv  bool
 	createNamespace bool
 	tls             bool
+	envFromCM       bool
 }
 
 // kubeOnly are the flags only the Kubernetes target reads.
-var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env", "create-namespace", "tls"}
+var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env", "create-namespace", "tls", "env-from-configmap"}
 
 func (k *kubeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&k.namespace, "namespace", "", "Kubernetes namespace of every object (default: x-transship namespace, else none)")
@@ -35,6 +36,7 @@ func (k *kubeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&k.networkPolicies, "network-policies", true, "emit NetworkPolicies for compose networks (default from the site profile)")
 	fs.BoolVar(&k.secretsFromEnv, "secrets-from-env", false, "embed secrets that compose takes from environment variables into Secret manifests")
 	fs.BoolVar(&k.createNamespace, "create-namespace", true, "write the Namespace object; false where users cannot create namespaces (default from the site profile)")
+	fs.BoolVar(&k.envFromCM, "env-from-configmap", false, "one ConfigMap per env_file, read with envFrom, instead of inlining its variables")
 	fs.BoolVar(&k.tls, "tls", false, "TLS on every Ingress (those of --expose too), with the site's certificate issuer")
 }
 
@@ -93,7 +95,7 @@ func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Gr
 // kubeOptions are the Kubernetes target's options, which the Helm chart
 // reads too.
 func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) k8starget.Options {
-	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls}
+	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {

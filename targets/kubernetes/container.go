@@ -86,6 +86,7 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 		Args:            escapeAll(s.Command),
 		WorkingDir:      s.WorkingDir,
 		Env:             e.env(si),
+		EnvFrom:         e.envFrom(si),
 		TTY:             s.TTY,
 		Stdin:           s.StdinOpen,
 		Resources:       e.resources(s),

@@ -49,6 +49,9 @@ type Options struct {
 	// TLS asks for TLS on every Ingress (--tls), as x-transship's
 	// expose.tls does for one service.
 	TLS bool
+	// EnvFromConfigMap puts each env_file in a ConfigMap read with
+	// envFrom (--env-from-configmap) instead of inlining its variables.
+	EnvFromConfigMap bool
 	// WaitImage runs the init containers that wait for dependencies
 	// (needs sh, nc and nslookup); KubectlImage waits for Jobs.
 	WaitImage    string
@@ -108,6 +111,7 @@ func renderObjects(p *plan) *emitter {
 	}
 	e.secrets()
 	e.envSecrets()
+	e.envFileMaps()
 	e.configs()
 	e.networkPolicies()
 	e.waiterRBAC()

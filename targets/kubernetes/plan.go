@@ -27,7 +27,8 @@ type plan struct {
 	names     map[string]string   // "Kind/name" → what owns it (storage.go)
 	// fileObj names the objects holding files: "secret:x", "config:x"
 	// (secrets.go), "file:SOURCE" for a bind-mounted project file
-	// (mounts.go), "policy:KEY" for NetworkPolicies (netpol.go).
+	// (mounts.go), "policy:KEY" for NetworkPolicies (netpol.go),
+	// "envfile:FILE" for an env file read with envFrom (envfile.go).
 	fileObj map[string]string
 }
 
@@ -53,6 +54,7 @@ func decide(g *translate.Graph, o Options) (*plan, diag.Diagnostics) {
 		return nil, p.diags
 	}
 	p.nameFileObjects()
+	p.planEnvFiles()
 	p.storage()
 	p.nameBoundFiles()
 	for _, s := range g.Services {

@@ -179,6 +179,12 @@ func loadGraph(t *testing.T, compose string) *translate.Graph {
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return loadGraphDir(t, dir)
+}
+
+// loadGraphDir loads the project in dir.
+func loadGraphDir(t *testing.T, dir string) *translate.Graph {
+	t.Helper()
 	g, ds := translate.Load(context.Background(), translate.Options{ProjectDir: dir, ProjectName: "p"})
 	if ds.HasErrors() {
 		t.Fatalf("load: %v", ds)

@@ -51,12 +51,21 @@ func (e *emitter) env(si *svcInfo) []corev1.EnvVar {
 				LocalObjectReference: corev1.LocalObjectReference{Name: si.envSecret}, Key: dataKey(v.Name)}}})
 			continue
 		}
-		if *v.Value != "" && secretLooking.MatchString(v.Name) && !secretPath.MatchString(v.Name) {
-			e.warn(CodeSecretEnv, v.Src, "%s looks like a secret and its value is written into the %s %s; list it in x-transship.secret_env to move it into a Secret", v.Name, si.podOf().kind, si.podOf().name)
+		if e.fromEnvFile(v) {
+			continue // envFrom its env file's ConfigMap (envfile.go)
 		}
+		e.secretLookingEnv(v, si.podOf().kind, si.podOf().name)
 		out = append(out, corev1.EnvVar{Name: v.Name, Value: escape(*v.Value)})
 	}
 	return out
+}
+
+// secretLookingEnv warns when v looks like a secret and its value is
+// written into the object kind/name.
+func (e *emitter) secretLookingEnv(v translate.EnvVar, kind, name string) {
+	if *v.Value != "" && secretLooking.MatchString(v.Name) && !secretPath.MatchString(v.Name) {
+		e.warn(CodeSecretEnv, v.Src, "%s looks like a secret and its value is written into the %s %s; list it in x-transship.secret_env to move it into a Secret", v.Name, kind, name)
+	}
 }
 
 // envSecrets writes the Secret of each service's secret variables, or,
