@@ -66,6 +66,12 @@ func TestKomposeCronJobFires(t *testing.T) {
       kompose.cronjob.schedule: "* * * * *"
 `)
 	waitLogs(t, ctx, c, "x-kompose-cron", "tick", "tick", "fired")
+	// A Job of its own would print too (what the service was without the
+	// label): the Job that ran must be the CronJob's.
+	owners, err := c.Kubectl(ctx, nil, "get", "jobs", "-n", "x-kompose-cron", "-o", "jsonpath={.items[*].metadata.ownerReferences[*].kind}")
+	if err != nil || !strings.Contains(string(owners), "CronJob") {
+		t.Errorf("the Job that printed is not a CronJob's: owners %q (%v)", owners, err)
+	}
 }
 
 // The two services of a group run in one pod: the client reaches the
