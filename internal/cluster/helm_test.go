@@ -1,0 +1,263 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/common/util"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/engine"
+	"helm.sh/helm/v4/pkg/kube"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/yaml"
+)
+
+// TestHelmLifecycle installs an example's chart with Helm itself
+// (helm.sh/helm/v4, a test dependency) on the real cluster, its images
+// set to stand-ins through the values, and sees its pods Ready; upgrades
+// it with another image tag and more replicas and sees the rollout; and
+// uninstalls it, leaving only the claims the chart marks to keep (and
+// those a StatefulSet made, which Kubernetes keeps itself).
+func TestHelmLifecycle(t *testing.T) {
+	c := Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	standin, err := StandinBinary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &suite{c: c, cli: buildCLI(t, c), standin: standin, locks: map[string]*sync.Mutex{}}
+	const ex, release, ns = "web-db-cache", "gitea", "helm-web-db-cache"
+	dir := filepath.Join(c.Dir, "charts", ex)
+	if _, err := s.convert(ctx, "convert", "--to", "helm", "-f", "examples/"+ex+"/compose.yaml", "-o", dir); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := loader.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, upgraded, keep, err := s.helmImages(ctx, ch, release, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keep) == 0 || upgraded.deployment == "" {
+		t.Fatalf("%s's chart has no claim marked keep (%v) or no web Deployment to upgrade: the test would show nothing", ex, keep)
+	}
+	defer c.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false")
+	cfg, err := helmConfig(c, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	in := action.NewInstall(cfg)
+	in.ReleaseName, in.Namespace, in.CreateNamespace = release, ns, true
+	in.WaitStrategy, in.Timeout = kube.HookOnlyStrategy, 5*time.Minute
+	if _, err := in.RunWithContext(ctx, ch, vals); err != nil {
+		t.Fatalf("helm install: %v", err)
+	}
+	ready, err := s.waitReady(ctx, ns, start, "")
+	if err != nil {
+		t.Fatalf("helm install: %v", err)
+	}
+	fmt.Printf("helm %s install ready %.1fs\n", ex, ready.Seconds())
+
+	start = time.Now()
+	up := action.NewUpgrade(cfg)
+	up.Namespace, up.WaitStrategy, up.Timeout = ns, kube.HookOnlyStrategy, 5*time.Minute
+	if _, err := up.RunWithContext(ctx, release, ch, upgraded.values); err != nil {
+		t.Fatalf("helm upgrade: %v", err)
+	}
+	if err := s.rolledOut(ctx, ns, upgraded); err != nil {
+		t.Fatalf("helm upgrade: %v", err)
+	}
+	fmt.Printf("helm %s upgrade rolled out %.1fs\n", ex, time.Since(start).Seconds())
+
+	un := action.NewUninstall(cfg)
+	un.WaitStrategy, un.Timeout = kube.HookOnlyStrategy, 2*time.Minute
+	if _, err := un.Run(release); err != nil {
+		t.Fatalf("helm uninstall: %v", err)
+	}
+	if err := s.onlyKept(ctx, ns, release, keep); err != nil {
+		t.Fatalf("helm uninstall: %v", err)
+	}
+	fmt.Printf("helm %s uninstall ok\n", ex)
+}
+
+// upgrade is what the upgrade changes: one Deployment's image and
+// replicas.
+type upgrade struct {
+	values     map[string]any
+	deployment string
+	image      string
+	replicas   int
+}
+
+// helmImages builds and imports the stand-ins of the chart's images (as
+// the suite does for the manifests) and returns the values that put them
+// in, the upgrade's values, and the claims the chart keeps.
+func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string) (map[string]any, upgrade, map[string]bool, error) {
+	var up upgrade
+	rendered := filepath.Join(s.c.Dir, "rendered", ns)
+	keep, err := renderTo(ch, release, ns, rendered)
+	if err != nil {
+		return nil, up, nil, err
+	}
+	m, err := ReadManifests(rendered)
+	if err != nil {
+		return nil, up, nil, err
+	}
+	configs, names := m.StandinConfigs()
+	services, _ := ch.Values["services"].(map[string]any)
+	vals, next := map[string]any{}, map[string]any{}
+	imgs := map[string]v1.Image{}
+	for i, svc := range sortedNames(services) {
+		img, _ := services[svc].(map[string]any)["image"].(map[string]any)
+		repo, _ := img["repository"].(string)
+		if configs[repo] == nil {
+			continue
+		}
+		standin, err := StandinImage(s.standin, names[repo], configs[repo])
+		if err != nil {
+			return nil, up, nil, err
+		}
+		tag := fmt.Sprintf("%s-%d", ns, i)
+		imgs["transship.test/standin:"+tag], imgs["transship.test/standin:"+tag+"-v2"] = standin, standin
+		vals[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag}}
+		next[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag}}
+		if svc == "web" {
+			next[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag + "-v2"}, "replicas": 2}
+			up = upgrade{deployment: release + "-web-db-cache-web", image: "transship.test/standin:" + tag + "-v2", replicas: 2}
+		}
+	}
+	archive := filepath.Join(s.c.Dir, "rendered", ns+"-images.tar")
+	if err := WriteArchive(archive, imgs); err != nil {
+		return nil, up, nil, err
+	}
+	if err := s.c.ImportImages(ctx, archive); err != nil {
+		return nil, up, nil, err
+	}
+	up.values = map[string]any{"services": next}
+	return map[string]any{"services": vals}, up, keep, nil
+}
+
+func sortedNames(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// renderTo is `helm template` into a directory of manifests, and the
+// claims the chart marks helm.sh/resource-policy: keep.
+func renderTo(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, error) {
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, common.ReleaseOptions{Name: release, Namespace: ns, IsInstall: true}, common.DefaultCapabilities, false)
+	if err != nil {
+		return nil, err
+	}
+	out, err := engine.Render(ch, rv)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for name, text := range out {
+		if !strings.HasSuffix(name, ".yaml") || strings.TrimSpace(text) == "" {
+			continue
+		}
+		var head struct {
+			Kind     string
+			Metadata struct {
+				Name        string
+				Annotations map[string]string
+			}
+		}
+		if err := yaml.Unmarshal([]byte(text), &head); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		if head.Kind == "PersistentVolumeClaim" && head.Metadata.Annotations["helm.sh/resource-policy"] == "keep" {
+			keep[head.Metadata.Name] = true
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return keep, nil
+}
+
+// helmConfig is Helm's client of the cluster, keeping releases in Secrets.
+func helmConfig(c *Cluster, ns string) (*action.Configuration, error) {
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig, flags.Namespace = &c.Kubeconfig, &ns
+	cfg := action.NewConfiguration()
+	return cfg, cfg.Init(flags, ns, "secret")
+}
+
+// rolledOut waits for the upgraded Deployment to run its replicas, every
+// pod on the new image.
+func (s *suite) rolledOut(ctx context.Context, ns string, up upgrade) error {
+	if b, err := s.c.Kubectl(ctx, nil, "rollout", "status", "-n", ns, "deployment/"+up.deployment, "--timeout=4m"); err != nil {
+		return fmt.Errorf("%v\n%s", err, b)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out, err := s.c.Kubectl(ctx, nil, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/name=web",
+			"--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}")
+		images := strings.Fields(string(out))
+		good := err == nil && len(images) == up.replicas
+		for _, img := range images {
+			good = good && img == up.image
+		}
+		if good {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("web's running pods have images %v (%v), want %d of %s", images, err, up.replicas, up.image)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// onlyKept waits until the release's objects are gone but its kept
+// claims and the claims of its StatefulSets.
+func (s *suite) onlyKept(ctx context.Context, ns, release string, keep map[string]bool) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	kinds := "deployments,statefulsets,daemonsets,jobs,cronjobs,pods,services,ingresses,configmaps,secrets,networkpolicies,serviceaccounts,roles,rolebindings,persistentvolumeclaims"
+	for {
+		out, err := s.c.Kubectl(ctx, nil, "get", kinds, "-n", ns, "-l", "app.kubernetes.io/instance="+release, "-o", "name")
+		var left []string
+		kept := 0
+		for _, o := range strings.Fields(string(out)) {
+			name, isClaim := strings.CutPrefix(o, "persistentvolumeclaim/")
+			switch {
+			case isClaim && keep[name]:
+				kept++
+			case isClaim && strings.Contains(name, "-"+release+"-"):
+				// a StatefulSet's claim (<template>-<statefulset>-<n>)
+			default:
+				left = append(left, o)
+			}
+		}
+		if err == nil && len(left) == 0 && kept == len(keep) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after uninstall: left %v, %d of %d kept claims (%v)", left, kept, len(keep), err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
