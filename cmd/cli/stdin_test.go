@@ -36,7 +36,7 @@ func TestComposeFromStdin(t *testing.T) {
 		Services []struct {
 			Image  string `json:"image"`
 			Mounts []struct {
-				Source string `json:"source"`
+				Source string               `json:"source"`
 				Src    struct{ Pos string } `json:"src"`
 			} `json:"mounts"`
 		} `json:"services"`
