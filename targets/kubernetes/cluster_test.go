@@ -177,3 +177,23 @@ func TestForeignServiceAccountWarned(t *testing.T) {
 		t.Errorf("no warning that service account robot must exist:\n%v", ds)
 	}
 }
+
+// A compose CPU limit without a reservation became a Kubernetes limit
+// whose request defaulted to it: extends-include asked for 3 CPUs that
+// compose never reserves, and on a 2-core node the pods waiting for the
+// Job airflow-init held the CPU its pod needed. The request is now 0
+// unless compose reserves some.
+func TestCPULimitReservesNothing(t *testing.T) {
+	files, _ := convert(t, `services:
+  capped: {image: a, deploy: {resources: {limits: {cpus: "1"}}}}
+  reserved: {image: b, deploy: {resources: {limits: {cpus: "2"}, reservations: {cpus: "0.5"}}}}
+`, "generic", Options{})
+	want := map[string]string{"capped": "0", "reserved": "500m"}
+	for name, w := range want {
+		c := deployment(t, files, name+"-deployment.yaml").Spec.Template.Spec.Containers[0]
+		q, ok := c.Resources.Requests[corev1.ResourceCPU]
+		if !ok || q.String() != w {
+			t.Errorf("%s: cpu request %v (set: %v), want %s", name, q.String(), ok, w)
+		}
+	}
+}

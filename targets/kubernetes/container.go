@@ -195,8 +195,16 @@ func (e *emitter) resources(s *translate.Service) corev1.ResourceRequirements {
 	if r.CPULimit > 0 {
 		set(&req.Limits, corev1.ResourceCPU, cpu(r.CPULimit))
 	}
-	if r.CPUReserve > 0 {
+	switch {
+	case r.CPUReserve > 0:
 		set(&req.Requests, corev1.ResourceCPU, cpu(r.CPUReserve))
+	case r.CPULimit > 0:
+		// A compose limit reserves nothing; Kubernetes would default the
+		// request to the limit, and pods waiting in their init phase for
+		// a Job would hold that CPU while the Job's pod finds none (seen
+		// on a 2-core node: extends-include never started). CPU is
+		// shared by weight, so a zero request still runs.
+		set(&req.Requests, corev1.ResourceCPU, *resource.NewMilliQuantity(0, resource.DecimalSI))
 	}
 	if r.MemLimit > 0 {
 		set(&req.Limits, corev1.ResourceMemory, *resource.NewQuantity(r.MemLimit, resource.BinarySI))
