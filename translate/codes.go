@@ -17,6 +17,7 @@ const (
 	CodeCompose        = "TR012" // any other error compose-go reports
 	CodeProjectName    = "TR013" // the project name is not valid
 	CodeEnvFile        = "TR014" // an env_file or --env-file cannot be read
+	CodeBindLink       = "TR015" // a bind source in the project is a symlink loop, or links outside the project
 
 	CodeObsoleteVersion = "TR101" // top-level `version` is ignored
 	CodeUnsetVar        = "TR102" // a variable is unset and defaults to ""

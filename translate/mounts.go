@@ -1,11 +1,15 @@
 package translate
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/transship/transship/diag"
@@ -50,6 +54,7 @@ func (c *converter) volumeMount(v types.ServiceVolumeConfig, src diag.Src) Mount
 	switch v.Type {
 	case types.VolumeTypeBind:
 		m.Kind, m.Source, m.SourceKind = MountBind, c.bindSource(v.Source, src.Path), statKind(v.Source)
+		c.checkBindLinks(m, v.Source)
 	case types.VolumeTypeVolume:
 		m.Kind, m.Source = MountVolume, v.Source
 		if v.Volume != nil {
@@ -146,4 +151,31 @@ func fileMount(kind MountKind, f types.FileReferenceConfig, dir string, src diag
 		m.Mode = &mode
 	}
 	return m
+}
+
+// checkBindLinks refuses a bind source written inside the project that
+// is a symlink loop (compose would fail to mount it; the targets made an
+// empty claim of it without a word), or whose links lead outside the
+// project (what it holds would not be the project's). A source written
+// outside the project (../data, /srv) is the user's explicit choice and
+// is left to the targets.
+func (c *converter) checkBindLinks(m Mount, abs string) {
+	if path.IsAbs(m.Source) || m.Source == ".." || strings.HasPrefix(m.Source, "../") || strings.HasPrefix(m.Source, "~") {
+		return
+	}
+	if _, err := os.Stat(abs); errors.Is(err, syscall.ELOOP) {
+		c.diags = append(c.diags, diag.Errorf(CodeBindLink, m.Src, "bind source %s is a symlink loop", m.Source))
+		return
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return // missing: compose creates it
+	}
+	root, err := filepath.EvalSymlinks(c.dir)
+	if err != nil {
+		return
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		c.diags = append(c.diags, diag.Errorf(CodeBindLink, m.Src, "bind source %s links to %s, outside the project directory; bind that path itself if it is meant", m.Source, real))
+	}
 }
