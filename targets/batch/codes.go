@@ -35,4 +35,5 @@ const (
 	CodeScheduler   = "BAT123" // the scheduler cannot express something (long-running, ports)
 	CodeNoNetwork   = "BAT124" // network_mode: none, which udocker cannot keep
 	CodeFileMode    = "BAT125" // uid, gid or mode of a secret or config file
+	CodePrivPort    = "BAT126" // a container port below 1024, which an unprivileged job cannot listen on
 )

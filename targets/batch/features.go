@@ -34,7 +34,7 @@ var Features = []Feature{
 	{"read_only, :ro", Degraded, "Apptainer: read-only SIF and :ro binds; udocker cannot make either read-only", []string{CodeReadOnly}},
 	{"tmpfs", Degraded, "a per-job directory on the node; size and mode are not kept", []string{CodeTmpfs}},
 	{"secrets, configs", Kept, "files bound read-only at their target; environment secrets are read when the job starts and never written into run.sh; inline configs written by the job; external ones are not available; uid, gid and mode are the host file's", []string{CodeExternal, CodeFileMode}},
-	{"ports, expose", Degraded, "every service shares the node's network: a port is reachable on that node only, and cannot be remapped (needs root); two services on one port collide", []string{CodePort, CodePortClash}},
+	{"ports, expose", Degraded, "every service shares the node's network: a port is reachable on that node only, and cannot be remapped (needs root); two services on one port collide; ports below 1024 need root", []string{CodePort, CodePortClash, CodePrivPort}},
 	{"networks, aliases, links, hostname, extra_hosts, container_name", Degraded, "no isolation; every name (service, alias, link, hostname, container_name) resolves to 127.0.0.1 through a generated /etc/hosts, extra_hosts are added; fixed addresses are not kept", []string{CodeNetwork}},
 	{"network_mode", Degraded, "host is what the job does anyway; none is kept by Apptainer only", []string{CodeNoNetwork}},
 	{"user, group_add", Degraded, "root becomes --fakeroot / --user=root; any other user is the one who submits the job", []string{CodeUser}},

@@ -12,6 +12,11 @@ import (
 func (w *specWriter) network() {
 	s := w.s
 	for _, pt := range s.Ports {
+		if pt.Target > 0 && pt.Target < 1024 {
+			// Real on HPC nodes: jobs run as the user, and Linux keeps
+			// these ports for root (net.ipv4.ip_unprivileged_port_start).
+			w.warn(CodePrivPort, pt.Src, "port %d is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up", pt.Target)
+		}
 		switch {
 		case pt.Published == "":
 			w.p.portUser(pt, s.Name, w)

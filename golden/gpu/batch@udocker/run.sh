@@ -24,6 +24,7 @@
 #   compose.yaml:46:3: BAT108: services.gateway.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:46:3: BAT110: services.gateway: the image's working directory is not known (Apptainer ignores WORKDIR): service gateway starts in /; set working_dir if the image needs another
 #   compose.yaml:50:9: BAT102: services.gateway.ports[0]: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
+#   compose.yaml:50:9: BAT126: services.gateway.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:52:9: BAT109: services.gateway.volumes[0]: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
 set -euo pipefail
 
@@ -523,6 +524,7 @@ spec() {
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service gateway starts in /; set working_dir if the image needs another
     bind_file gateway.conf /etc/nginx/conf.d/default.conf ro
     # BAT109: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
     # BAT108: limits are not enforced per service: they add up to the job's request
     # BAT107: ulimits is not kept: unprivileged containers share the node's kernel settings and run without extra privileges

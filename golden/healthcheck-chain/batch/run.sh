@@ -23,6 +23,7 @@
 #   compose.yaml:60:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:60:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
 #   compose.yaml:64:9: BAT102: services.web.ports[0]: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
+#   compose.yaml:64:9: BAT126: services.web.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:66:9: BAT109: services.web.volumes[0]: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
 set -euo pipefail
 
@@ -543,6 +544,7 @@ spec() {
     # BAT109: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
     health_shell 'wget -q -O /dev/null http://127.0.0.1/api/ || exit 1'
     health_timing 15000 5000 3 0 5000
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
     ;;

@@ -19,6 +19,7 @@
 #   compose.yaml:7:3: BAT120: services.wordpress.labels: labels have no meaning in a batch job
 #   compose.yaml:11:9: BAT102: services.wordpress.ports[0]: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
 #   compose.yaml:11:9: BAT103: services.wordpress.ports[0]: services phpmyadmin and wordpress both listen on tcp port 80 of the same node: the second to start fails
+#   compose.yaml:11:9: BAT126: services.wordpress.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:49:3: BAT110: services.blog-metrics: the image's working directory is not known (Apptainer ignores WORKDIR): service blog-metrics starts in /; set working_dir if the image needs another
 #   compose.yaml:49:3: BAT120: services.blog-metrics.labels: labels have no meaning in a batch job
 #   compose.yaml:57:3: BAT105: services.db.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
@@ -28,6 +29,7 @@
 #   compose.yaml:80:3: BAT110: services.phpmyadmin: the image's working directory is not known (Apptainer ignores WORKDIR): service phpmyadmin starts in /; set working_dir if the image needs another
 #   compose.yaml:80:3: BAT120: services.phpmyadmin.labels: labels have no meaning in a batch job
 #   compose.yaml:84:9: BAT102: services.phpmyadmin.ports[0]: published port 8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
+#   compose.yaml:84:9: BAT126: services.phpmyadmin.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:101:3: BAT110: services.backup: the image's working directory is not known (Apptainer ignores WORKDIR): service backup starts in /; set working_dir if the image needs another
 #   compose.yaml:101:3: BAT120: services.backup.labels: labels have no meaning in a batch job
 #   compose.yaml:122:3: BAT110: services.agent: the image's working directory is not known (Apptainer ignores WORKDIR): service agent starts in /; set working_dir if the image needs another
@@ -560,6 +562,7 @@ spec() {
     entrypoint_mode run
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service phpmyadmin starts in /; set working_dir if the image needs another
     setenv PMA_HOST db
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
     # BAT120: labels have no meaning in a batch job
@@ -575,6 +578,7 @@ spec() {
     setenv WORDPRESS_DB_PASSWORD change-me
     setenv WORDPRESS_DB_USER wordpress
     volume wordpress /var/www/html rw
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
     # BAT103: services phpmyadmin and wordpress both listen on tcp port 80 of the same node: the second to start fails
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails

@@ -17,6 +17,7 @@
 #   compose.yaml:9:3: BAT105: services.proxy.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:9:3: BAT110: services.proxy: the image's working directory is not known (Apptainer ignores WORKDIR): service proxy starts in /; set working_dir if the image needs another
 #   compose.yaml:13:9: BAT102: services.proxy.ports[0]: port 80 is reachable on the node that runs the job only, not from outside the cluster
+#   compose.yaml:13:9: BAT126: services.proxy.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:15:9: BAT109: services.proxy.volumes[0]: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:26:3: BAT105: services.app.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:26:3: BAT110: services.app: the image's working directory is not known (Apptainer ignores WORKDIR): service app starts in /; set working_dir if the image needs another
@@ -549,6 +550,7 @@ spec() {
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service proxy starts in /; set working_dir if the image needs another
     bind_file proxy.conf /etc/nginx/conf.d/default.conf ro
     # BAT109: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: port 80 is reachable on the node that runs the job only, not from outside the cluster
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
     ;;

@@ -22,6 +22,7 @@
 #   compose.yaml:16:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
 #   compose.yaml:16:3: BAT116: services.web.deploy: replicas are not kept: one instance runs, on the job's node
 #   compose.yaml:21:9: BAT102: services.web.ports[0]: published port 8080-8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
+#   compose.yaml:21:9: BAT126: services.web.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:23:9: BAT109: services.web.volumes[0]: /usr/share/nginx/html is mounted read-write if the job runs with udocker, which has no read-only mounts
 set -euo pipefail
 
@@ -517,6 +518,7 @@ spec() {
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
     volume site /usr/share/nginx/html ro
     # BAT109: /usr/share/nginx/html is mounted read-write if the job runs with udocker, which has no read-only mounts
+    # BAT126: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 8080-8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
     # BAT108: limits are not enforced per service: they add up to the job's request
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails

@@ -20,6 +20,7 @@
 #   compose.yaml:12:9: BAT102: services.web.ports[0]: port 3000 is reachable on the node that runs the job only, not from outside the cluster
 #   compose.yaml:12:9: BAT123: services.web.ports[0]: htcondor runs the job on a worker node that nobody connects to: published ports serve only the project's own services
 #   compose.yaml:13:9: BAT102: services.web.ports[1]: published port 2222 cannot be mapped to 22 without root: the service listens on port 22 of the node
+#   compose.yaml:13:9: BAT126: services.web.ports[1]: port 22 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:49:3: BAT105: services.db.restart: restart: always is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:49:3: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:49:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
@@ -551,6 +552,7 @@ spec() {
     setenv USER_UID 1000
     volume gitea-data /data rw
     # BAT102: port 3000 is reachable on the node that runs the job only, not from outside the cluster
+    # BAT126: port 22 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
     # BAT102: published port 2222 cannot be mapped to 22 without root: the service listens on port 22 of the node
     # BAT108: limits are not enforced per service: they add up to the job's request
     # BAT105: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
