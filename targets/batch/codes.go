@@ -36,4 +36,5 @@ const (
 	CodeNoNetwork   = "BAT124" // network_mode: none, which udocker cannot keep
 	CodeFileMode    = "BAT125" // uid, gid or mode of a secret or config file
 	CodePrivPort    = "BAT126" // a container port below 1024, which an unprivileged job cannot listen on
+	CodeRootVolume  = "BAT127" // a volume a --fakeroot service shares with services that run as the user
 )

@@ -37,7 +37,7 @@ var Features = []Feature{
 	{"ports, expose", Degraded, "every service shares the node's network: a port is reachable on that node only, and cannot be remapped (needs root); two services on one port collide; ports below 1024 need root", []string{CodePort, CodePortClash, CodePrivPort}},
 	{"networks, aliases, links, hostname, extra_hosts, container_name", Degraded, "no isolation; every name (service, alias, link, hostname, container_name) resolves to 127.0.0.1 through a generated /etc/hosts, extra_hosts are added; fixed addresses are not kept", []string{CodeNetwork}},
 	{"network_mode", Degraded, "host is what the job does anyway; none is kept by Apptainer only", []string{CodeNoNetwork}},
-	{"user, group_add", Degraded, "root becomes --fakeroot / --user=root; any other user is the one who submits the job", []string{CodeUser}},
+	{"user, group_add", Degraded, "root becomes --fakeroot / --user=root; any other user is the one who submits the job; a volume a root service shares with others may end up unwritable for them", []string{CodeUser, CodeRootVolume}},
 	{"privileged, cap_add, cap_drop, security_opt, sysctls, ulimits, devices, ipc, pid, userns_mode, dns*, domainname, shm_size", Degraded, "not kept: unprivileged containers share the node's kernel settings", []string{CodeIsolation}},
 	{"deploy.resources, cpus, mem_limit", Degraded, "summed into the job's request (Slurm --cpus-per-task/--mem, HTCondor request_*, DIRAC NumberOfProcessors), at least the site's minimum; not enforced per service", []string{CodeResources}},
 	{"GPUs (deploy.resources.reservations.devices, gpus)", Kept, "--nv / udocker --nvidia, and the count in --gres=gpu:N, request_gpus or the GPU tag; device_ids and count: all are approximated", []string{CodeGPU}},

@@ -147,3 +147,47 @@ func (w *specWriter) fileOwner(m translate.Mount) {
 		w.warn(CodeFileMode, m.Src, "uid, gid and mode of %s are not kept: the file is the host's, read-only", m.Target)
 	}
 }
+
+// rootVolumes warns where a service that runs as root shares a writable
+// volume with one that does not. Under Apptainer, root is --fakeroot: a
+// user namespace where a chown to any uid but 0 gives the files to one of
+// the user's subordinate uids, which a service running as the user cannot
+// write (seen with batch-pipeline's `chown -R 1000:1000 /data`). udocker
+// only pretends to chown.
+func (p *project) rootVolumes() {
+	if p.o.Site.Runtime == "udocker" {
+		return
+	}
+	isRoot := func(s *translate.Service) bool {
+		u, _, _ := strings.Cut(s.User, ":")
+		return u == "root" || u == "0"
+	}
+	for _, s := range p.g.Services {
+		if !isRoot(s) {
+			continue
+		}
+		for _, m := range s.Mounts {
+			if m.Kind != translate.MountVolume || m.ReadOnly || m.Source == "" {
+				continue
+			}
+			if o := p.userOf(m.Source, isRoot); o != "" {
+				p.warn(CodeRootVolume, m.Src, "volume %s: %s runs as root (Apptainer --fakeroot) and %s as the user who submits the job: files %s gives to another uid (chown) become a subordinate uid's, which %s cannot write", m.Source, s.Name, o, s.Name, o)
+			}
+		}
+	}
+}
+
+// userOf is a service not running as root that mounts volume vol writable.
+func (p *project) userOf(vol string, isRoot func(*translate.Service) bool) string {
+	for _, s := range p.g.Services {
+		if isRoot(s) {
+			continue
+		}
+		for _, m := range s.Mounts {
+			if m.Kind == translate.MountVolume && m.Source == vol && !m.ReadOnly {
+				return s.Name
+			}
+		}
+	}
+	return ""
+}

@@ -182,6 +182,7 @@ func (p *project) projectWarnings() {
 	for _, u := range p.g.Unmodelled {
 		p.warn(CodeUnsupported, u, "%s has no equivalent in a batch job and is ignored", u.Path)
 	}
+	p.rootVolumes()
 }
 
 func (p *project) warn(code string, src diag.Src, format string, args ...any) {
