@@ -23,6 +23,9 @@ func fromProject(p *types.Project, ix *posIndex) (*Graph, diag.Diagnostics) {
 	g.Inputs = c.inputs()
 	c.projectExt(g)
 	c.versionWarnings()
+	if ix.has("services") {
+		g.ServicesSrc = ix.src("services")
+	}
 	for _, name := range p.ServiceNames() {
 		g.Services = append(g.Services, c.service(p.Services[name]))
 	}

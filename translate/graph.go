@@ -24,10 +24,13 @@ type Graph struct {
 	Profiles  []string   `json:"profiles,omitempty"` // active profiles
 	Namespace string     `json:"namespace,omitempty"`
 	Services  []*Service `json:"services"`
-	Volumes   []*Volume  `json:"volumes,omitempty"`
-	Networks  []*Network `json:"networks,omitempty"`
-	Secrets   []*Secret  `json:"secrets,omitempty"`
-	Configs   []*Config  `json:"configs,omitempty"`
+	// ServicesSrc is where the top-level services: key is, for a target
+	// to point at when it has no service to run (not in the graph's JSON).
+	ServicesSrc diag.Src   `json:"-"`
+	Volumes     []*Volume  `json:"volumes,omitempty"`
+	Networks    []*Network `json:"networks,omitempty"`
+	Secrets     []*Secret  `json:"secrets,omitempty"`
+	Configs     []*Config  `json:"configs,omitempty"`
 	// Unmodelled lists top-level entries the Graph does not represent
 	// (jobs, models), for targets to warn about.
 	Unmodelled []diag.Src `json:"unmodelled,omitempty"`

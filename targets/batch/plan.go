@@ -32,7 +32,11 @@ type service struct {
 func plan(g *translate.Graph, o Options) *project {
 	p := &project{g: g, o: o, byName: map[string]*service{}}
 	if len(g.Services) == 0 {
-		p.errorf(CodeNoServices, diag.Src{Pos: diag.Pos{File: firstFile(g)}, Path: "services"}, "the project has no service to run (are they all behind profiles? --profile selects them)")
+		src := g.ServicesSrc
+		if src.Pos.File == "" {
+			src = diag.Src{Pos: diag.Pos{File: firstFile(g)}, Path: "services"}
+		}
+		p.errorf(CodeNoServices, src, "the project has no service to run (are they all behind profiles? --profile selects them)")
 		return p
 	}
 	for _, s := range g.Services {
