@@ -116,8 +116,8 @@ var corpusBatchRuns = []site.Batch{
 }
 
 // TestCorpusBatch converts every corpus input the loader accepts. A
-// project the batch target refuses (a build-only service, a path the
-// runtimes cannot mount) must be refused with positioned BAT0xx errors;
+// project the batch target refuses (a path the runtimes cannot mount, a
+// NUL byte) must be refused with positioned BAT0xx errors;
 // every output must pass bash -n and shellcheck.
 func TestCorpusBatch(t *testing.T) {
 	sc := requireShellcheck(t)

@@ -88,13 +88,25 @@ func codes(ds diag.Diagnostics) string {
 	return strings.Join(c, " ")
 }
 
+// TestBuildOnly: a service with build: and no image: runs the image
+// compose would tag, <project>-<service>, with a warning (it used to be
+// refused with BAT001).
+func TestBuildOnly(t *testing.T) {
+	out, ds := emit(t, slurmSite, &translate.Service{Name: "s", Build: &translate.Build{Context: "./app"}, WorkingDir: "/"})
+	if ds.HasErrors() || !strings.Contains(codes(ds), "warning:BAT128") {
+		t.Fatalf("got %s, want warning BAT128 and no error", codes(ds))
+	}
+	if !strings.Contains(out["run.sh"], "image p-s ") || !strings.Contains(out["run.sh"], "pull p-s ") {
+		t.Errorf("run.sh does not run p-s:\n%s", out["run.sh"])
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		svc  *translate.Service
 		code string
 	}{
-		{"build-only", &translate.Service{Name: "s", Build: &translate.Build{Context: "."}}, "BAT001"},
 		{"nul-in-env", &translate.Service{Name: "s", Image: "i", WorkingDir: "/", Env: []translate.EnvVar{{Name: "A", Value: str("a\x00b")}}}, "BAT002"},
 		{"nul-in-command", &translate.Service{Name: "s", Image: "i", WorkingDir: "/", Command: []string{"a\x00"}}, "BAT002"},
 		{"colon-in-target", &translate.Service{Name: "s", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{{Kind: translate.MountVolume, Source: "v", Target: "/a:b"}}}, "BAT003"},

@@ -3,7 +3,7 @@ package batch
 // Stable diagnostic codes of the batch target. A code never changes
 // meaning; new problems get new codes. Errors are BAT0xx, warnings BAT1xx.
 const (
-	CodeBuildOnly  = "BAT001" // a service has build: but no image to pull
+	// BAT001 (a build-only service, refused) is retired: it is the warning BAT128 now.
 	CodeNUL        = "BAT002" // a value holds a NUL byte, which no argv or environment can carry
 	CodeMountPath  = "BAT003" // a mount path with ',' or ':', which the runtimes split on
 	CodeNothing    = "BAT004" // entrypoint cleared and no command: nothing to run
@@ -37,4 +37,6 @@ const (
 	CodeFileMode    = "BAT125" // uid, gid or mode of a secret or config file
 	CodePrivPort    = "BAT126" // a container port below 1024, which an unprivileged job cannot listen on
 	CodeRootVolume  = "BAT127" // a volume a --fakeroot service shares with services that run as the user
+	CodeBuilt       = "BAT128" // build: without image: the name compose would tag, <project>-<service>, is run
+	CodeEmptyArg    = "BAT129" // an empty argument, which udocker's command line drops
 )

@@ -23,8 +23,8 @@ type Feature struct {
 // reference's service keys, then the top-level ones.
 var Features = []Feature{
 	{"image", Kept, "pulled once with `apptainer pull` into TRANSSHIP_IMAGE_CACHE (a SIF), or used from CVMFS unpacked.cern.ch when there; udocker pulls into its repository", nil},
-	{"build", Refused, "a batch system cannot build: a service with build: and no image is an error; with an image, the image is pulled", []string{CodeBuildOnly, CodeBuild}},
-	{"entrypoint, command", Kept, "composed as docker does: entrypoint replaces the image's and drops its CMD (apptainer exec); command alone keeps the image's entrypoint (apptainer run --no-eval); words passed byte-exact. `entrypoint: []` without a command is an error; `command: []` cannot clear the image's CMD", []string{CodeNothing, CodeAssumed, CodeNUL}},
+	{"build", Degraded, "a batch system cannot build: a service with build: and no image runs <project>-<service>, the name compose tags, which must be pushed or pre-loaded; with an image, the image is pulled", []string{CodeBuilt, CodeBuild}},
+	{"entrypoint, command", Kept, "composed as docker does: entrypoint replaces the image's and drops its CMD (apptainer exec); command alone keeps the image's entrypoint (apptainer run --no-eval); words passed byte-exact. `entrypoint: []` without a command is an error; `command: []` cannot clear the image's CMD; udocker drops empty arguments", []string{CodeNothing, CodeAssumed, CodeNUL, CodeEmptyArg}},
 	{"working_dir", Kept, "--pwd / -w; without it the image's WORKDIR from transship.lock (Apptainer ignores it otherwise), or / when there is no lock", []string{CodeAssumed}},
 	{"environment, env_file", Kept, "resolved at convert time as compose does and passed byte-exact as APPTAINERENV_NAME (SINGULARITYENV_) or udocker -e, with --cleanenv: no host variable leaks in", []string{CodeNUL}},
 	{"depends_on", Kept, "start order; service_healthy runs the healthcheck until healthy; service_completed_successfully waits for exit 0; required: false goes on after a failure", []string{CodeHealth}},

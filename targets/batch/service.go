@@ -3,6 +3,7 @@ package batch
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,14 +62,17 @@ func (p *project) spec(sv *service) []string {
 // image picks what is pulled; false when there is nothing to pull.
 func (w *specWriter) image() bool {
 	s := w.s
-	if s.Image == "" {
-		w.p.errorf(CodeBuildOnly, s.Src, "service %s is built from source (build:), which a batch system cannot do: build and push the image, then name it with image:", s.Name)
-		return false
-	}
-	if s.Build != nil {
+	ref := s.Image
+	switch {
+	case ref == "":
+		// As compose tags what it builds, and as the Kubernetes target
+		// does (K8S102): one compose file gives every target.
+		ref = w.p.g.Name + "-" + s.Name
+		w.warn(CodeBuilt, w.src("build"), "service %s is built from %s and names no image; the job runs %q, which must be pushed to a registry the node can pull from, or pre-loaded (README.txt)", s.Name, buildContext(s), ref)
+	case s.Build != nil:
 		w.warn(CodeBuild, s.Src, "build: is ignored: the image %s is pulled, so it must be in a registry", s.Image)
 	}
-	img := w.p.addImage(s.Image)
+	img := w.p.addImage(ref)
 	w.call("image", img.ref, img.sif, img.cvmfs)
 	return true
 }
@@ -83,6 +87,11 @@ func (w *specWriter) command() {
 	src := diag.Src{Pos: s.Src.Pos, Path: "services." + s.Name + ".command"}
 	w.checkNUL(src, "command", s.Command...)
 	w.checkNUL(src, "entrypoint", s.Entrypoint...)
+	if w.p.mayUdocker() && slices.Contains(append(append([]string{}, s.Entrypoint...), s.Command...), "") {
+		// Seen in the real run of web-db-cache: udocker's parser skips
+		// empty words (cmdparser.py), so redis got --save --appendonly.
+		w.warn(CodeEmptyArg, src, "an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less")
+	}
 	if info := w.p.g.ImageInfo(s.Image); info != nil {
 		w.exactCommand(src, info)
 		return
@@ -218,4 +227,11 @@ func (w *specWriter) stop() {
 	if sig != "TERM" || grace != "10000" {
 		w.call("stop_with", sig, grace)
 	}
+}
+
+func buildContext(s *translate.Service) string {
+	if s.Build == nil || s.Build.Context == "" {
+		return "a build context"
+	}
+	return s.Build.Context
 }

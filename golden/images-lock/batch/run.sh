@@ -114,10 +114,13 @@ pull() {
     "$rt_bin" -q inspect "$1" >/dev/null 2>&1 && return 0
     if [ -f "$archive" ]; then
       # The archive names its image (docker save's RepoTags, an OCI
-      # index's ref.name annotation): udocker's own name argument would
-      # get the tag appended once more.
+      # index's ref.name annotation), but udocker reads a ref.name as
+      # REPO:TAG only when it has a '/'; docker save and skopeo write the
+      # tag alone there (1.37 for busybox:1.37), which udocker then puts
+      # under a random name: load it again under the repository's.
       say "loading $archive into udocker"
       "$rt_bin" -q load -i "$archive" >/dev/null || die 1 "udocker load -i $archive failed"
+      "$rt_bin" -q inspect "$1" >/dev/null 2>&1 || "$rt_bin" -q load -i "$archive" "${1%:*}" >/dev/null 2>&1 || true
       "$rt_bin" -q inspect "$1" >/dev/null 2>&1 || die 1 "$archive does not hold an image named $1"
       return 0
     fi

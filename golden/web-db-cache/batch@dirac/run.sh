@@ -27,6 +27,7 @@
 #   compose.yaml:74:3: BAT105: services.cache.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:74:3: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:74:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
+#   compose.yaml:74:3: BAT129: services.cache.command: an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less
 set -euo pipefail
 
 project='web-db-cache'
@@ -129,10 +130,13 @@ pull() {
     "$rt_bin" -q inspect "$1" >/dev/null 2>&1 && return 0
     if [ -f "$archive" ]; then
       # The archive names its image (docker save's RepoTags, an OCI
-      # index's ref.name annotation): udocker's own name argument would
-      # get the tag appended once more.
+      # index's ref.name annotation), but udocker reads a ref.name as
+      # REPO:TAG only when it has a '/'; docker save and skopeo write the
+      # tag alone there (1.37 for busybox:1.37), which udocker then puts
+      # under a random name: load it again under the repository's.
       say "loading $archive into udocker"
       "$rt_bin" -q load -i "$archive" >/dev/null || die 1 "udocker load -i $archive failed"
+      "$rt_bin" -q inspect "$1" >/dev/null 2>&1 || "$rt_bin" -q load -i "$archive" "${1%:*}" >/dev/null 2>&1 || true
       "$rt_bin" -q inspect "$1" >/dev/null 2>&1 || die 1 "$archive does not hold an image named $1"
       return 0
     fi
@@ -504,6 +508,7 @@ spec() {
     # compose.yaml:74:3: services.cache
     service_id 1
     image 'redis:7.4-alpine' library_redis_7.4-alpine.sif 'registry.hub.docker.com/library/redis:7.4-alpine'
+    # BAT129: an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less
     entrypoint_mode run
     args redis-server --save '' --appendonly no --maxmemory 128mb --maxmemory-policy allkeys-lru
     # BAT110: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
