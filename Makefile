@@ -88,5 +88,5 @@ e2e-cluster:
 # archives (internal/standin). One line per run; without the runtimes it
 # skips saying why, and fails when CI=true.
 e2e-runtimes:
-	TRANSSHIP_RUNTIMES_E2E=1 $(GO) test -count=1 -timeout 15m -run '^TestRealRuntimes$$' -v ./targets/batch/ 2>&1 | \
-	  grep -vE '^(=== (RUN|PAUSE|CONT)|\s*--- PASS)'
+	TRANSSHIP_RUNTIMES_E2E=1 $(GO) test -count=1 -timeout 15m -run '^TestReal(Runtimes|Examples|Slurm)$$' -v ./targets/batch/ 2>&1 | \
+	  grep --line-buffered -vE '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS)'

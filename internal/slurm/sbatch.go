@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -39,6 +40,13 @@ type Job struct {
 // submissions sbatch refused (with its message) and jobs whose end could
 // not be observed.
 func (c *Cluster) Sbatch(ctx context.Context, dir, script string, env []string, extra ...string) (Job, error) {
+	return c.SbatchAs(ctx, nil, dir, script, env, extra...)
+}
+
+// SbatchAs is Sbatch run as the user of cred (nil: the test's own), so
+// that the job runs as that user, as an HPC user's job does: the
+// real-runtime tests need an unprivileged one. dir must be theirs.
+func (c *Cluster) SbatchAs(ctx context.Context, cred *syscall.Credential, dir, script string, env []string, extra ...string) (Job, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return Job{}, err
@@ -54,6 +62,9 @@ func (c *Cluster) Sbatch(ctx context.Context, dir, script string, env []string, 
 	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	// From the spawner, so with Pdeathsig: no sbatch left polling a dead
 	// cluster.
 	if err := c.spawner.Start(cmd); err != nil {

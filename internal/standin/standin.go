@@ -47,7 +47,22 @@ func Program(dir string) (string, error) {
 // entrypoint, and the files apptainer and udocker need in an image
 // (/etc/passwd and /etc/group, mount points).
 func WriteArchive(path, ref, program string, env []string) error {
-	layer, err := rootfs(program)
+	return Image{Ref: ref, Program: program, Env: env}.Write(path)
+}
+
+// Image is a stand-in image to write.
+type Image struct {
+	Ref     string
+	Program string   // the stand-in program; "" for a plain busybox image (Cmd sh)
+	Env     []string // added to the config's PATH
+	Config  []byte   // /standin.json: the stand-in plays an example's services
+	Links   []string // program names linked to the stand-in (absolute: at that path)
+}
+
+// Write writes the image as an OCI archive at path.
+func (im Image) Write(path string) error {
+	ref, env := im.Ref, im.Env
+	layer, err := im.rootfs()
 	if err != nil {
 		return err
 	}
@@ -73,6 +88,9 @@ func WriteArchive(path, ref, program string, env []string) error {
 		Env:        append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, env...),
 		WorkingDir: "/",
 	}
+	if im.Program == "" {
+		cf.Config.Entrypoint, cf.Config.Cmd = nil, []string{"sh"}
+	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return err
 	}
@@ -88,8 +106,12 @@ func WriteArchive(path, ref, program string, env []string) error {
 	if err != nil {
 		return err
 	}
+	// As docker save (containerd) writes it: the tag alone in ref.name,
+	// the whole name beside it.
+	t, _ := name.NewTag(ref)
 	if err := lp.AppendImage(img, layout.WithAnnotations(map[string]string{
-		"org.opencontainers.image.ref.name": ref,
+		"org.opencontainers.image.ref.name": t.TagStr(),
+		"io.containerd.image.name":          t.Name(),
 	})); err != nil {
 		return err
 	}
@@ -136,7 +158,7 @@ func tarDir(dir, path string) error {
 }
 
 // rootfs is the layer: a tar with numeric owner 0.
-func rootfs(program string) ([]byte, error) {
+func (im Image) rootfs() ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	dir := func(p string, mode int64) {
@@ -162,16 +184,38 @@ func rootfs(program string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := map[string]bool{}
+	for _, l := range im.Links {
+		links[l] = true
+	}
 	for _, a := range strings.Fields(string(out)) {
-		if a != "busybox" {
+		// The stand-in takes the names it is linked under (wget).
+		if a != "busybox" && !links[a] && !links["/bin/"+a] {
 			tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777})
 		}
 	}
-	prog, err := os.ReadFile(program)
-	if err != nil {
-		return nil, err
+	if im.Program != "" {
+		prog, err := os.ReadFile(im.Program)
+		if err != nil {
+			return nil, err
+		}
+		file("standin", 0o755, prog)
 	}
-	file("standin", 0o755, prog)
+	if im.Config != nil {
+		file("standin.json", 0o644, im.Config)
+	}
+	made := map[string]bool{"bin": true, "usr/local/bin": true, "usr/bin": true, "usr": true, "usr/local": true}
+	for _, l := range im.Links {
+		p := "usr/local/bin/" + l
+		if strings.HasPrefix(l, "/") {
+			p = strings.TrimPrefix(filepath.Clean(l), "/")
+		}
+		if p == "standin" {
+			continue
+		}
+		mkParents(tw, p, made)
+		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: p, Linkname: "/standin", Mode: 0o777})
+	}
 	file("etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/sh\n"))
 	file("etc/group", 0o644, []byte("root:x:0:\nnogroup:x:65534:\n"))
 	file("etc/hosts", 0o644, []byte("127.0.0.1 localhost\n"))
@@ -180,4 +224,17 @@ func rootfs(program string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// mkParents writes the directories above p that are not made yet,
+// outermost first.
+func mkParents(tw *tar.Writer, p string, made map[string]bool) {
+	var dirs []string
+	for d := filepath.Dir(p); d != "." && d != "/" && !made[d]; d = filepath.Dir(d) {
+		dirs = append(dirs, d)
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		made[dirs[i]] = true
+		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dirs[i] + "/", Mode: 0o755})
+	}
 }

@@ -50,7 +50,7 @@ func requireRealRuntimes(t *testing.T) *realEnv {
 	if os.Getenv("TRANSSHIP_RUNTIMES_E2E") != "1" {
 		t.Skip("real-runtime tests run with make e2e-runtimes (TRANSSHIP_RUNTIMES_E2E=1)")
 	}
-	realOnce.Do(func() { realOnce.env, realOnce.err = setUpReal(t.TempDir()) })
+	realOnce.Do(func() { realOnce.env, realOnce.err = setUpReal() })
 	if err := realOnce.err; err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)
@@ -60,7 +60,7 @@ func requireRealRuntimes(t *testing.T) *realEnv {
 	return realOnce.env
 }
 
-func setUpReal(tmp string) (*realEnv, error) {
+func setUpReal() (*realEnv, error) {
 	e := &realEnv{dir: e2ecache.RuntimesDir()}
 	app := filepath.Join(e.dir, "apptainer", "bin", "apptainer")
 	ud := filepath.Join(e.dir, "bin", "udocker")
@@ -78,9 +78,10 @@ func setUpReal(tmp string) (*realEnv, error) {
 	if err := e.user(); err != nil {
 		return nil, err
 	}
-	// The stand-in is built as root, into a directory the user can read.
+	// The stand-in is built as root, into a directory the user can read
+	// and that outlives the first test (the runtimes' own).
 	var err error
-	e.program, err = standin.Program(tmp)
+	e.program, err = standin.Program(e.dir)
 	return e, err
 }
 
@@ -116,6 +117,8 @@ type realWorkspace struct {
 	runs   int
 	images map[string]bool
 	jobID  string
+	sub    string // the example whose images are in imagesDir
+	inNS   bool   // runs are in PID namespaces: leftovers are found there
 }
 
 func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
@@ -139,7 +142,9 @@ func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
 	return ws
 }
 
-func (ws *realWorkspace) imagesDir() string { return filepath.Join(ws.dir, "images") }
+// imagesDir is the image cache: one per example (sub), since the
+// examples' stand-ins for one image ref differ.
+func (ws *realWorkspace) imagesDir() string { return filepath.Join(ws.dir, "images", ws.sub) }
 
 // volumes is the named volumes' directory of the last run.
 func (ws *realWorkspace) volumes() string { return filepath.Join(ws.dir, "volumes", ws.jobID) }
@@ -172,20 +177,7 @@ func (ws *realWorkspace) exec(t *testing.T, term time.Duration, name string, arg
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = ws.dir
-	cmd.Env = []string{
-		"PATH=" + ws.env.path,
-		"HOME=" + filepath.Join(ws.dir, "home"),
-		"TMPDIR=" + filepath.Join(ws.dir, "tmp"),
-		"LANG=C.UTF-8",
-		"TRANSSHIP_RUNTIME=" + ws.rt,
-		"TRANSSHIP_IMAGE_CACHE=" + ws.imagesDir(),
-		"TRANSSHIP_VOLUMES=" + filepath.Join(ws.dir, "volumes"),
-		"TRANSSHIP_JOB_ID=" + ws.jobID,
-		"TRANSSHIP_CVMFS_UNPACKED=",
-		"APPTAINER_CACHEDIR=" + filepath.Join(ws.dir, "home", "apptainer-cache"),
-		"UDOCKER_DIR=" + filepath.Join(ws.dir, "udocker"),
-		"UDOCKER_TARBALL=" + ws.env.tarball,
-	}
+	cmd.Env = ws.cmdEnv()
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -207,24 +199,57 @@ func (ws *realWorkspace) exec(t *testing.T, term time.Duration, name string, arg
 	if !stopped.IsZero() {
 		res.took = time.Since(stopped)
 	}
+	res.code = exitCode(t, err)
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	return res
+}
+
+// exitCode is a command's exit status, 128+N when signal N ended it.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		res.code = ee.ExitCode()
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			res.code = 128 + int(ws.Signal())
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			return 128 + int(st.Signal())
 		}
+		return ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	return res
+	return 0
+}
+
+// runtimes are the runtimes to test: TRANSSHIP_RUNTIMES_ONLY, or both.
+func runtimes() []string {
+	if only := os.Getenv("TRANSSHIP_RUNTIMES_ONLY"); only != "" {
+		return strings.Fields(only)
+	}
+	return []string{"apptainer", "udocker"}
+}
+
+// cmdEnv is the environment of the user's commands.
+func (ws *realWorkspace) cmdEnv() []string {
+	return []string{
+		"PATH=" + ws.env.path,
+		"HOME=" + filepath.Join(ws.dir, "home"),
+		"TMPDIR=" + filepath.Join(ws.dir, "tmp"),
+		"LANG=C.UTF-8",
+		"TRANSSHIP_RUNTIME=" + ws.rt,
+		"TRANSSHIP_IMAGE_CACHE=" + ws.imagesDir(),
+		"TRANSSHIP_VOLUMES=" + filepath.Join(ws.dir, "volumes"),
+		"TRANSSHIP_JOB_ID=" + ws.jobID,
+		"TRANSSHIP_CVMFS_UNPACKED=",
+		"APPTAINER_CACHEDIR=" + filepath.Join(ws.dir, "home", "apptainer-cache"),
+		"UDOCKER_DIR=" + filepath.Join(ws.dir, "udocker"),
+		"UDOCKER_TARBALL=" + ws.env.tarball,
+	}
 }
 
 // checkNothingLeft: no process of the user is left (the user runs nothing
 // else), nor a udocker container.
 func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
+	if os.Geteuid() == 0 && !ws.inNS {
 		time.Sleep(200 * time.Millisecond)
 		if out, err := exec.Command("pgrep", "-a", "-u", strconv.Itoa(ws.env.uid)).Output(); err == nil {
 			t.Errorf("processes left behind:\n%s", out)
@@ -245,5 +270,9 @@ func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
 
 // report is the run's one line in the output.
 func (ws *realWorkspace) report(t *testing.T, what string, res runResult) {
-	fmt.Printf("e2e-runtimes: %-9s %-10s exit %3d in %5.1fs (%s)\n", ws.rt, what, res.code, res.took.Seconds(), t.Name())
+	run := ""
+	if res.total > 0 {
+		run = fmt.Sprintf(" after TERM, run %5.1fs", res.total.Seconds())
+	}
+	fmt.Printf("e2e-runtimes: %-9s %-10s exit %3d in %5.1fs%s (%s)\n", ws.rt, what, res.code, res.took.Seconds(), run, t.Name())
 }

@@ -26,11 +26,7 @@ import (
 // a failing client, and a SIGTERM to the launcher. One line per run.
 func TestRealRuntimes(t *testing.T) {
 	env := requireRealRuntimes(t)
-	rts := []string{"apptainer", "udocker"}
-	if only := os.Getenv("TRANSSHIP_RUNTIMES_ONLY"); only != "" {
-		rts = strings.Fields(only)
-	}
-	for _, rt := range rts {
+	for _, rt := range runtimes() {
 		t.Run(rt, func(t *testing.T) {
 			ws := env.workspace(t, rt)
 			p := ws.emit(t, "two", rt, nil, nil)
@@ -65,9 +61,10 @@ func TestRealRuntimes(t *testing.T) {
 
 // runResult is one run of a launcher.
 type runResult struct {
-	code int
-	out  string
-	took time.Duration
+	code  int
+	out   string
+	took  time.Duration // from the TERM when there was one
+	total time.Duration // the whole run, when took is not
 }
 
 // emit loads testdata/real/NAME (copied once into the workspace) with the

@@ -8,6 +8,9 @@
 //	prog serve PORT RECORD_DIR      listen on PORT (after STANDIN_DELAY_MS), until TERM
 //	prog probe PORT                 exit 0 when PORT accepts a connection
 //	prog call HOST:PORT RECORD_DIR [FILE...]  connect, read a line, record, exit $STANDIN_EXIT
+//
+// In an image with /standin.json it plays the services of an example
+// instead (example.go).
 package main
 
 import (
@@ -35,6 +38,10 @@ type Record struct {
 }
 
 func main() {
+	if exampleMode() {
+		runExample()
+		return
+	}
 	if len(os.Args) < 3 {
 		fail("usage: prog serve|probe|call ...")
 	}
