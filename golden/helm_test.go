@@ -377,3 +377,39 @@ func corpusChart(t *testing.T, g *translate.Graph, siteName string) (string, map
 	}
 	return dir, manifests, nil
 }
+
+// TestHelmOptions: the chart follows the Kubernetes target's options, not
+// only the default ones the goldens use.
+func TestHelmOptions(t *testing.T) {
+	root := repoRoot(t)
+	var srv *kubeapi.Server
+	if kubeapi.Available(kubeapi.BinDir()) || os.Getenv("CI") == "true" {
+		srv = kubeapi.Require(t)
+	}
+	for _, args := range [][]string{
+		{"--env-from-configmap"},
+		{"--secrets", "external"},
+		{"--expose", "*", "--tls", "--site", "egi-im", "--domain", "203.0.113.7.nip.io"},
+		{"--network-policies=false", "--site", "egi-rancher"},
+	} {
+		for _, ex := range []string{"web-db-cache", "secrets-configs", "kompose-labels"} {
+			label := ex + " " + strings.Join(args, " ")
+			out := map[string]string{}
+			for _, target := range []string{"kubernetes", "helm"} {
+				out[target] = filepath.Join(t.TempDir(), target)
+				if target == "helm" {
+					out[target] = filepath.Join(out[target], ex)
+				}
+				cmd := append([]string{"convert", "--to", target, "-f", "examples/" + ex + "/compose.yaml", "-o", out[target]}, args...)
+				if _, stderr, code := run(t, root, cmd...); code != 0 {
+					t.Fatalf("%s --to %s: exit %d\n%s", label, target, code, stderr)
+				}
+			}
+			manifests := map[string][]byte{}
+			for f, data := range readTree(t, out["kubernetes"]) {
+				manifests[f] = []byte(data)
+			}
+			checkChart(t, srv, label, out["helm"], manifests)
+		}
+	}
+}

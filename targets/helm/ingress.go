@@ -32,12 +32,15 @@ func (c *chart) ingress(t *tpl) {
 		for _, h := range x.Hosts {
 			hosts = append(hosts, h)
 		}
-		className, tlsSecret, tlsOn = x.IngressClass, x.TLSSecret, x.TLS || x.TLSSecret != ""
+		className, tlsSecret = x.IngressClass, x.TLSSecret
 		route = firstNonEmpty(x.Path, "/")
 	}
 	routes = []any{route}
 	derived := svc + "-tls"
+	// TLS is on where the manifest has it: asked by the service, or for
+	// every Ingress (Options.TLS, --tls).
 	if tls, ok := spec["tls"].([]any); ok {
+		tlsOn = true
 		derived, _ = tls[0].(map[string]any)["secretName"].(string)
 	}
 	c.vals.set(path("enabled"), "boolean", true, "Render the Ingress.")
