@@ -21,6 +21,7 @@ func (c *converter) deploy(out *Service, s types.ServiceConfig) {
 	r := &out.Resources
 	r.CPULimit, r.MemLimit, r.MemReserve = cpus(s.CPUS), int64(s.MemLimit), int64(s.MemReservation)
 	r.PidsLimit = s.PidsLimit
+	out.LimitsSrc = c.keySrc("services."+s.Name, "deploy.resources.limits", "cpus", "mem_limit", "pids_limit")
 	for i, g := range s.Gpus {
 		r.GPUs = append(r.GPUs, gpu(g, c.itemSrc("services."+s.Name+".gpus", i)))
 	}

@@ -70,27 +70,31 @@ type Service struct {
 	EnvFiles   []string `json:"env_files,omitempty"` // already merged into Env; kept for provenance
 	Labels     []KV     `json:"labels,omitempty"`
 
-	Hostname   string     `json:"hostname,omitempty"`
-	DomainName string     `json:"domainname,omitempty"`
-	ExtraHosts []HostIP   `json:"extra_hosts,omitempty"`
-	DNS        []string   `json:"dns,omitempty"`
-	DNSSearch  []string   `json:"dns_search,omitempty"`
-	DNSOptions []string   `json:"dns_opt,omitempty"`
-	Ports      []Port     `json:"ports,omitempty"`
-	Expose     []Port     `json:"expose,omitempty"`
-	Networks   []NetRef   `json:"networks,omitempty"`
-	NetMode    string     `json:"network_mode,omitempty"` // "host", "none", "service:x", "container:x", or "" (bridge networks)
-	Mounts     []Mount    `json:"mounts,omitempty"`
-	DependsOn  []DepEdge  `json:"depends_on,omitempty"`
-	Health     *Health    `json:"healthcheck,omitempty"`
-	Restart    Restart    `json:"restart"`
-	Replicas   *int       `json:"replicas,omitempty"` // deploy.replicas or scale; nil = 1
-	Global     bool       `json:"global,omitempty"`   // deploy.mode: global
-	Update     *Update    `json:"update,omitempty"`
-	Placement  []string   `json:"placement,omitempty"` // deploy.placement.constraints
-	Resources  Resources  `json:"resources,omitzero"`
-	Security   Security   `json:"security,omitzero"`
-	Ulimits    []Ulimit   `json:"ulimits,omitempty"`
+	Hostname   string    `json:"hostname,omitempty"`
+	DomainName string    `json:"domainname,omitempty"`
+	ExtraHosts []HostIP  `json:"extra_hosts,omitempty"`
+	DNS        []string  `json:"dns,omitempty"`
+	DNSSearch  []string  `json:"dns_search,omitempty"`
+	DNSOptions []string  `json:"dns_opt,omitempty"`
+	Ports      []Port    `json:"ports,omitempty"`
+	Expose     []Port    `json:"expose,omitempty"`
+	Networks   []NetRef  `json:"networks,omitempty"`
+	NetMode    string    `json:"network_mode,omitempty"` // "host", "none", "service:x", "container:x", or "" (bridge networks)
+	Mounts     []Mount   `json:"mounts,omitempty"`
+	DependsOn  []DepEdge `json:"depends_on,omitempty"`
+	Health     *Health   `json:"healthcheck,omitempty"`
+	Restart    Restart   `json:"restart"`
+	Replicas   *int      `json:"replicas,omitempty"` // deploy.replicas or scale; nil = 1
+	Global     bool      `json:"global,omitempty"`   // deploy.mode: global
+	Update     *Update   `json:"update,omitempty"`
+	Placement  []string  `json:"placement,omitempty"` // deploy.placement.constraints
+	Resources  Resources `json:"resources,omitzero"`
+	Security   Security  `json:"security,omitzero"`
+	Ulimits    []Ulimit  `json:"ulimits,omitempty"`
+	UlimitsSrc diag.Src  `json:"-"` // where ulimits is written
+	// LimitsSrc is where the limits are written: deploy.resources.limits,
+	// else cpus, mem_limit or pids_limit (the service when none is).
+	LimitsSrc  diag.Src   `json:"-"`
 	Sysctls    []KV       `json:"sysctls,omitempty"`
 	Devices    []string   `json:"devices,omitempty"` // "host:container[:perms]"
 	Init       bool       `json:"init,omitempty"`

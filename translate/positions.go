@@ -26,7 +26,7 @@ import (
 type posIndex struct {
 	m       map[string]diag.Pos
 	byValue map[string]diag.Src // "services.web.networks=front" -> where that entry is written
-	raw     map[string]string   // the written value of volumes entries and their source: keys
+	raw     map[string]string   // the written value of volumes entries, their source: keys, and port ranges
 	files   []string            // absolute paths, in the order they were indexed
 	// What the parsed trees are needed for after indexing, taken while
 	// they are at hand: the trees themselves are dropped (a 5,000-service
@@ -183,8 +183,8 @@ func (ix *posIndex) walkChildren(file string, n *yaml.Node, path string, depth i
 				// Also by value, so a list of names (networks, depends_on,
 				// secrets) can be searched after merging reordered it.
 				ix.byValue[path+"="+c.Value] = diag.Src{Pos: pos, Path: p}
-				if strings.HasSuffix(path, ".volumes") {
-					ix.raw[p] = c.Value
+				if strings.HasSuffix(path, ".volumes") || strings.HasSuffix(path, ".ports") && strings.Contains(c.Value, "-") {
+					ix.raw[p] = c.Value // volume entries, port ranges
 				}
 			}
 			ix.walk(file, c, p, depth+1)

@@ -34,6 +34,7 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 		out.EnvFiles = append(out.EnvFiles, c.rel(f.Path))
 	}
 	out.Build = c.build(s.Build)
+	out.UlimitsSrc = c.keySrc(base, "ulimits")
 	out.Ports = c.ports(base+".ports", s.Ports)
 	out.Expose = c.expose(base+".expose", s.Expose)
 	out.Networks = c.netRefs(base, s.Networks)
@@ -162,7 +163,56 @@ func (c *converter) portSrc(base string, i int, p types.ServicePortConfig) diag.
 			}
 		}
 	}
+	if src, ok := c.rangeSrc(base, p); ok {
+		return src
+	}
 	return c.itemSrc(base, i)
+}
+
+// rangeSrc finds the range entry ("8000-8002:80-82/udp") of base that
+// expanded into p: compose-go gives each port of a range its own entry,
+// so p's index is not the written one.
+func (c *converter) rangeSrc(base string, p types.ServicePortConfig) (diag.Src, bool) {
+	for j := 0; ; j++ {
+		path := base + "[" + strconv.Itoa(j) + "]"
+		if !c.ix.has(path) {
+			return diag.Src{}, false
+		}
+		v, ok := c.ix.raw[path]
+		if !ok {
+			continue
+		}
+		v, proto, _ := strings.Cut(v, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		lo, hi, ok := portRange(v[strings.LastIndexByte(v, ':')+1:])
+		if ok && proto == p.Protocol && lo <= uint64(p.Target) && uint64(p.Target) <= hi {
+			return c.ix.src(path), true
+		}
+	}
+}
+
+// portRange parses "80" or "80-82".
+func portRange(s string) (lo, hi uint64, ok bool) {
+	a, b, isRange := strings.Cut(s, "-")
+	lo, err1 := strconv.ParseUint(a, 10, 16)
+	hi, err2 := lo, error(nil)
+	if isRange {
+		hi, err2 = strconv.ParseUint(b, 10, 16)
+	}
+	return lo, hi, err1 == nil && err2 == nil
+}
+
+// keySrc is the source of the first of keys (below base) that a file
+// writes, or base's own position with the first key's path.
+func (c *converter) keySrc(base string, keys ...string) diag.Src {
+	for _, k := range keys {
+		if p := base + "." + k; c.ix.has(p) {
+			return c.ix.src(p)
+		}
+	}
+	return diag.Src{Pos: c.ix.rel(c.ix.lookup(base)), Path: base + "." + keys[0]}
 }
 
 // itemSrc is the source of the i-th entry of a list, or of the list when

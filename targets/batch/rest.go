@@ -72,7 +72,7 @@ func (p *project) portUser(pt translate.Port, svc string, w *specWriter) {
 func (w *specWriter) resources() {
 	r := w.s.Resources
 	if r.CPULimit > 0 || r.MemLimit > 0 || r.PidsLimit > 0 {
-		w.warn(CodeResources, w.src("deploy.resources.limits"), "limits are not enforced per service: they add up to the job's request")
+		w.warn(CodeResources, w.s.LimitsSrc, "limits are not enforced per service: they add up to the job's request")
 	}
 	if len(r.GPUs) == 0 {
 		return

@@ -106,7 +106,7 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 		e.warn(CodeUnsupported, sub(s.Src, "init"), "init: true has no Kubernetes equivalent; the image's entrypoint runs as PID 1")
 	}
 	if len(s.Ulimits) > 0 {
-		e.warn(CodeUlimits, sub(s.Src, "ulimits"), "ulimits have no Kubernetes field; the node's defaults apply")
+		e.warn(CodeUlimits, s.UlimitsSrc, "ulimits have no Kubernetes field; the node's defaults apply")
 	}
 	if len(s.Devices) > 0 {
 		e.warn(CodeDevices, sub(s.Src, "devices"), "host devices cannot be mapped into a pod; use a device plugin resource")

@@ -17,17 +17,17 @@
 #   airflow-common.yaml:16:9: BAT109: services.airflow-init.volumes[0]: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   airflow-common.yaml:16:9: BAT109: services.scheduler.volumes[0]: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   airflow-common.yaml:16:9: BAT109: services.webserver.volumes[0]: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
+#   airflow-common.yaml:20:9: BAT108: services.airflow-init.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
+#   airflow-common.yaml:20:9: BAT108: services.scheduler.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
+#   airflow-common.yaml:20:9: BAT108: services.webserver.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:12:3: BAT106: services.airflow-init.user: user 50000:0 is not kept: the service runs as the user who submits the job
-#   compose.yaml:12:3: BAT108: services.airflow-init.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:12:3: BAT110: services.airflow-init: the image's working directory is not known (Apptainer ignores WORKDIR): service airflow-init starts in /; set working_dir if the image needs another
 #   compose.yaml:27:3: BAT105: services.webserver.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:27:3: BAT106: services.webserver.user: user 50000:0 is not kept: the service runs as the user who submits the job
-#   compose.yaml:27:3: BAT108: services.webserver.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:27:3: BAT110: services.webserver: the image's working directory is not known (Apptainer ignores WORKDIR): service webserver starts in /; set working_dir if the image needs another
 #   compose.yaml:33:9: BAT102: services.webserver.ports[0]: port 8080 is reachable on the node that runs the job only, not from outside the cluster
 #   compose.yaml:44:3: BAT105: services.scheduler.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:44:3: BAT106: services.scheduler.user: user 50000:0 is not kept: the service runs as the user who submits the job
-#   compose.yaml:44:3: BAT108: services.scheduler.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:44:3: BAT110: services.scheduler: the image's working directory is not known (Apptainer ignores WORKDIR): service scheduler starts in /; set working_dir if the image needs another
 #   postgres.yaml:4:3: BAT105: services.postgres.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   postgres.yaml:4:3: BAT110: services.postgres: the image's working directory is not known (Apptainer ignores WORKDIR): service postgres starts in /; set working_dir if the image needs another

@@ -17,15 +17,15 @@
 #   compose.yaml:5:3: BAT105: services.llm.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:5:3: BAT107: services.llm.shm_size: shm_size is not kept: unprivileged containers share the node's kernel settings and run without extra privileges
 #   compose.yaml:5:3: BAT107: services.llm.ulimits: ulimits is not kept: unprivileged containers share the node's kernel settings and run without extra privileges
-#   compose.yaml:5:3: BAT108: services.llm.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:5:3: BAT110: services.llm: the image's working directory is not known (Apptainer ignores WORKDIR): service llm starts in /; set working_dir if the image needs another
+#   compose.yaml:33:9: BAT108: services.llm.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:46:3: BAT105: services.gateway.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   compose.yaml:46:3: BAT107: services.gateway.ulimits: ulimits is not kept: unprivileged containers share the node's kernel settings and run without extra privileges
-#   compose.yaml:46:3: BAT108: services.gateway.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:46:3: BAT110: services.gateway: the image's working directory is not known (Apptainer ignores WORKDIR): service gateway starts in /; set working_dir if the image needs another
 #   compose.yaml:50:9: BAT102: services.gateway.ports[0]: published port 8080 cannot be mapped to 80 without root: the service listens on port 80 of the node
 #   compose.yaml:50:9: BAT126: services.gateway.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:52:9: BAT109: services.gateway.volumes[0]: /etc/nginx/conf.d/default.conf is mounted read-write if the job runs with udocker, which has no read-only mounts
+#   compose.yaml:62:9: BAT108: services.gateway.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 set -euo pipefail
 
 project='gpu'

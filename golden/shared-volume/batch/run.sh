@@ -18,12 +18,12 @@
 #   compose.yaml:6:3: BAT110: services.publisher: the image's working directory is not known (Apptainer ignores WORKDIR): service publisher starts in /; set working_dir if the image needs another
 #   compose.yaml:13:9: BAT109: services.publisher.volumes[0]: /opt/publish.sh is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:16:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:16:3: BAT108: services.web.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:16:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
 #   compose.yaml:16:3: BAT116: services.web.deploy: replicas are not kept: one instance runs, on the job's node
 #   compose.yaml:21:9: BAT102: services.web.ports[0]: published port 8080-8081 cannot be mapped to 80 without root: the service listens on port 80 of the node
 #   compose.yaml:21:9: BAT126: services.web.ports[0]: port 80 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
 #   compose.yaml:23:9: BAT109: services.web.volumes[0]: /usr/share/nginx/html is mounted read-write if the job runs with udocker, which has no read-only mounts
+#   compose.yaml:32:9: BAT108: services.web.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 set -euo pipefail
 
 project='shared-volume'
