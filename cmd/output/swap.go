@@ -3,6 +3,8 @@ package output
 import (
 	"fmt"
 	"os"
+
+	"github.com/transship/transship/targets"
 )
 
 // swap puts the finished temporary directory in place of dir with renames,
@@ -10,39 +12,42 @@ import (
 // exchange two directories in one step; between the two renames dir is
 // briefly missing, and checkInterrupted guards the next run if a crash
 // lands exactly there. On failure, dir is restored and tmp removed.
-func swap(loc location, tmp string, exists bool) error {
+func swap(loc location, tmp string, old *oldDir, files []targets.File) error {
 	// An interrupt waits for the swap (interrupt.go); once it is done, tmp
 	// is either in place or removed.
 	inFlight.Lock()
 	defer inFlight.Unlock()
 	defer delete(inFlight.tmp, tmp)
-	if !exists {
+	if !old.exists {
 		if err := rename(tmp, loc.abs); err != nil {
 			os.RemoveAll(tmp)
 			return fmt.Errorf("%s: moving the new output into place: %w", loc.dir, err)
 		}
 		return nil
 	}
-	old, err := reserveName(loc)
+	aside, err := reserveName(loc)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return err
 	}
-	if err := rename(loc.abs, old); err != nil {
+	if err := rename(loc.abs, aside); err != nil {
+		if mustSwapInPlace(err) { // a mount point (inplace.go)
+			return swapInPlace(loc, tmp, old, files)
+		}
 		os.RemoveAll(tmp)
 		return fmt.Errorf("%s: moving the old output aside: %w", loc.dir, err)
 	}
 	if err := rename(tmp, loc.abs); err != nil {
-		if rerr := rename(old, loc.abs); rerr != nil {
+		if rerr := rename(aside, loc.abs); rerr != nil {
 			// Nothing is lost, but the user must know where everything is.
 			return fmt.Errorf("%s: moving the new output into place: %v; restoring the old output failed too (%v): it is in %s, the new output in %s",
-				loc.dir, err, rerr, old, tmp)
+				loc.dir, err, rerr, aside, tmp)
 		}
 		os.RemoveAll(tmp)
 		return fmt.Errorf("%s: moving the new output into place: %w", loc.dir, err)
 	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("%s: written, but removing the old output in %s failed: %w", loc.dir, old, err)
+	if err := os.RemoveAll(aside); err != nil {
+		return fmt.Errorf("%s: written, but removing the old output in %s failed: %w", loc.dir, aside, err)
 	}
 	return nil
 }

@@ -31,6 +31,9 @@ func Write(dir string, files []targets.File, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if err := undoInPlace(loc.abs); err != nil { // a crash during an in-place swap
+		return fmt.Errorf("%s: undoing an unfinished swap: %w", dir, err)
+	}
 	old, err := scanDir(dir, opts.Force)
 	if err != nil {
 		return err
@@ -51,7 +54,7 @@ func Write(dir string, files []targets.File, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return swap(loc, tmp, old.exists)
+	return swap(loc, tmp, old, files)
 }
 
 // location is the output directory, absolute, so that its parent (where
