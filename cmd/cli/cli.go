@@ -52,6 +52,10 @@ func Run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return runSchema(e, rest)
 	case "version", "--version":
 		return runVersion(e, rest)
+	case "completion":
+		return runCompletion(e, rest)
+	case "__complete": // hidden: what the completion scripts ask
+		return runComplete(e, rest)
 	case "help":
 		if len(rest) == 1 {
 			return Run([]string{rest[0], "--help"}, environ, stdin, stdout, stderr)

@@ -14,15 +14,20 @@ import (
 // runGraph prints the Graph as JSON: `convert --to graph -o -`.
 func runGraph(e *env, args []string) int {
 	var f convertFlags
-	fs := pflag.NewFlagSet("graph", pflag.ContinueOnError)
-	f.register(fs)
-	f.images.register(fs)
-	f.fs = fs
+	fs := f.graphFlagSet()
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
 	}
 	f.out = "-"
 	return f.run(e, "graph")
+}
+
+func (f *convertFlags) graphFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("graph", pflag.ContinueOnError)
+	f.register(fs)
+	f.images.register(fs)
+	f.fs = fs
+	return fs
 }
 
 func runTargets(e *env, args []string) int {

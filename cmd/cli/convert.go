@@ -82,6 +82,15 @@ type convertFlags struct {
 
 func runConvert(e *env, args []string) int {
 	var f convertFlags
+	fs := f.convertFlagSet()
+	if st, ok := f.parse(e, fs, args); !ok {
+		return st
+	}
+	return f.convert(e, fs)
+}
+
+// convertFlagSet registers convert's flags (also for completion.go).
+func (f *convertFlags) convertFlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("convert", pflag.ContinueOnError)
 	f.register(fs)
 	fs.StringVarP(&f.to, "to", "t", "", "target to generate (list them with: transship targets)")
@@ -95,9 +104,11 @@ func runConvert(e *env, args []string) int {
 	f.cloud.register(fs)
 	f.images.register(fs)
 	f.fs = fs
-	if st, ok := f.parse(e, fs, args); !ok {
-		return st
-	}
+	return fs
+}
+
+// convert checks convert's flags and runs it.
+func (f *convertFlags) convert(e *env, fs *pflag.FlagSet) int {
 	if f.to == "" {
 		return usageError(e, fs, "--to is required (one of: %s)", targetNames())
 	}

@@ -11,11 +11,7 @@ import (
 	batchtarget "github.com/transship/transship/targets/batch"
 )
 
-// runExplain prints what a target makes of each compose feature: the
-// whole table, or, with -f, the features each service of a project uses
-// and the warnings a conversion gives for it.
-func runExplain(e *env, args []string) int {
-	var f convertFlags
+func (f *convertFlags) explainFlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
 	f.register(fs)
 	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain (batch)")
@@ -23,6 +19,15 @@ func runExplain(e *env, args []string) int {
 	f.batch.register(fs)
 	f.images.register(fs)
 	f.fs = fs
+	return fs
+}
+
+// runExplain prints what a target makes of each compose feature: the
+// whole table, or, with -f, the features each service of a project uses
+// and the warnings a conversion gives for it.
+func runExplain(e *env, args []string) int {
+	var f convertFlags
+	fs := f.explainFlagSet()
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
 	}

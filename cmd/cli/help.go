@@ -18,6 +18,7 @@ Commands:
   targets   list the targets convert can generate
   schema    print a JSON Schema: the x-transship extension, or site profiles
   version   print transship's version (also: transship --version)
+  completion  print a shell completion script: bash, zsh or fish
   help      show help for a command
 
 Examples:
