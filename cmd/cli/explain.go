@@ -3,20 +3,26 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/targets"
 	batchtarget "github.com/transship/transship/targets/batch"
+	cloudtarget "github.com/transship/transship/targets/cloudinit"
+	k8starget "github.com/transship/transship/targets/kubernetes"
 )
 
 func (f *convertFlags) explainFlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
 	f.register(fs)
-	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain (batch)")
+	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain: batch, kubernetes or cloud-init")
 	f.site.register(fs)
+	f.kube.register(fs)
 	f.batch.register(fs)
+	f.cloud.register(fs)
 	f.images.register(fs)
 	f.fs = fs
 	return fs
@@ -31,17 +37,22 @@ func runExplain(e *env, args []string) int {
 	if st, ok := f.parse(e, fs, args); !ok {
 		return st
 	}
-	target, ok := canonicalTarget(f.to)
-	if !ok || target != "batch" {
-		return usageError(e, fs, "explain knows the batch target (the Kubernetes mapping is in the README), not %q", f.to)
+	target, _ := canonicalTarget(f.to)
+	table, ok := featureTables[target]
+	if !ok {
+		return usageError(e, fs, "explain knows batch, kubernetes and cloud-init, not %q", f.to)
 	}
 	if msg := f.batch.check(fs, target, f.to); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
+	if msg := f.cloud.check(fs, target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
 	if !fs.Changed("file") {
-		printFeatures(e.stdout, batchtarget.Features, "  ")
+		printFeatures(e.stdout, table, "  ")
 		return exitOK
 	}
+	f.opts.Normalized = target == "cloud-init"
 	g, ds := f.load(e)
 	if g == nil || ds.HasErrors() {
 		f.report(e, ds)
@@ -54,16 +65,21 @@ func runExplain(e *env, args []string) int {
 		return exitError
 	}
 	ds = append(ds, f.enrichImages(e, g, prof.RegistryMirrors)...)
-	_, tds := f.emitBatch(e, g, prof)
+	_, tds := f.emit(e, fs, target, g, prof)
 	ds = append(ds, tds...)
 	ds.Sort()
 	for _, s := range g.Services {
 		pos, _ := s.Src.Pos.MarshalText()
 		fmt.Fprintf(e.stdout, "%s (%s):\n", s.Src.Path, pos)
-		printFeatures(e.stdout, batchtarget.Explain(s), "  ")
+		feature := func(string) string { return "" }
+		if target == "batch" { // its table is per service too
+			printFeatures(e.stdout, batchtarget.Explain(s), "  ")
+		} else {
+			feature = func(code string) string { return featureOf(table, code) }
+		}
 		for _, d := range ds {
 			if strings.HasPrefix(d.Path+".", s.Src.Path+".") {
-				fmt.Fprintf(e.stdout, "  %s\n", diagLine(d))
+				fmt.Fprintf(e.stdout, "  %s%s\n", feature(d.Code), diagLine(d))
 			}
 		}
 		fmt.Fprintln(e.stdout)
@@ -79,9 +95,28 @@ func runExplain(e *env, args []string) int {
 	return exitOK
 }
 
+// featureTables are the targets' explain tables: the same ones their
+// tests keep in step with the codes their emitters give.
+var featureTables = map[string][]targets.Feature{
+	"batch":      batchtarget.Features,
+	"kubernetes": k8starget.Features,
+	"cloud-init": cloudtarget.Features,
+}
+
+// featureOf names the feature of table a diagnostic code belongs to, as
+// "KEY (VERDICT): ".
+func featureOf(table []targets.Feature, code string) string {
+	for _, f := range table {
+		if slices.Contains(f.Codes, code) {
+			return f.Key + " (" + f.Verdict + "): "
+		}
+	}
+	return ""
+}
+
 // printFeatures writes one feature per paragraph: key, verdict and codes,
 // then what the target does, indented.
-func printFeatures(w io.Writer, fs []batchtarget.Feature, indent string) {
+func printFeatures(w io.Writer, fs []targets.Feature, indent string) {
 	for _, f := range fs {
 		codes := ""
 		if len(f.Codes) > 0 {

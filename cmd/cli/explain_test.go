@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// explain knew only batch. For kubernetes and cloud-init it prints the
+// target's table, and with -f each diagnostic the conversion gives under
+// its service, named by the feature of the table it belongs to: run over
+// every example, no diagnostic lacks its feature, so the emitters and the
+// tables agree on real projects.
+func TestExplainTargets(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/*/compose.yaml")
+	if err != nil || len(examples) < 5 {
+		t.Fatalf("examples: %v %v", examples, err)
+	}
+	diagLine := regexp.MustCompile(`^  (.*?)(\S+:\d+:\d+: (warning|error)\[[A-Z0-9]+\]: .*)$`)
+	for _, target := range []string{"kubernetes", "cloud-init"} {
+		stdout, stderr, code := runCLI(t, "explain", "--to", target)
+		if code != 0 || !strings.Contains(stdout, ": degraded") {
+			t.Fatalf("explain --to %s: exit %d, %s%s", target, code, stdout, stderr)
+		}
+		seen := 0
+		for _, f := range examples {
+			args := []string{"explain", "--to", target, "-f", f}
+			if b, err := os.ReadFile(filepath.Join(filepath.Dir(f), "golden.args")); err == nil && strings.Contains(string(b), "--profile") {
+				args = append(args, "--profile", "*")
+			}
+			stdout, _, _ := runCLI(t, args...)
+			for _, line := range strings.Split(stdout, "\n") {
+				m := diagLine.FindStringSubmatch(line)
+				if m == nil {
+					continue
+				}
+				seen++
+				if m[1] == "" {
+					t.Errorf("%s --to %s: a diagnostic no feature of the table names:\n%s", f, target, line)
+				}
+			}
+		}
+		if seen == 0 {
+			t.Errorf("--to %s: no diagnostic listed for any example; the test proves nothing", target)
+		}
+	}
+	if _, _, code := runCLI(t, "explain", "--to", "helm"); code != exitUsage {
+		t.Errorf("explain --to helm: exit %d, want %d", code, exitUsage)
+	}
+}
