@@ -21,6 +21,10 @@ type CloudInit struct {
 	DataVolume string   // "DEVICE:MOUNTPOINT" of a data disk, e.g. "/dev/vdb:/srv/data"; "" = none
 	Swap       string   // a swap file: "auto" or a size such as "2G"; "" = none
 	Packages   []string // packages to install, sorted
+	// NvidiaToolkit installs the NVIDIA container toolkit and makes it
+	// docker's GPU runtime, for services that reserve GPUs (the image
+	// brings the driver, as GPU flavours' images do).
+	NvidiaToolkit bool
 }
 
 // cloudInitDefaults are where a profile that extends nothing starts; they
@@ -33,13 +37,14 @@ var cloudInitSchema = &hcl.BodySchema{Attributes: attrSchemas(cloudInitFields(&C
 // field it sets.
 func cloudInitFields(c *CloudInit) map[string]any {
 	return map[string]any{
-		"secrets":     &c.Secrets,
-		"user":        &c.User,
-		"ssh_keys":    &c.SSHKeys,
-		"sudo":        &c.Sudo,
-		"data_volume": &c.DataVolume,
-		"swap":        &c.Swap,
-		"packages":    &c.Packages,
+		"secrets":        &c.Secrets,
+		"user":           &c.User,
+		"ssh_keys":       &c.SSHKeys,
+		"sudo":           &c.Sudo,
+		"data_volume":    &c.DataVolume,
+		"swap":           &c.Swap,
+		"packages":       &c.Packages,
+		"nvidia_toolkit": &c.NvidiaToolkit,
 	}
 }
 

@@ -24,6 +24,7 @@ type cloudFlags struct {
 	dataVolume string
 	swap       string
 	packages   []string
+	nvidia     bool
 	sudo       bool     // from the site profile
 	siteKeys   []string // the site profile's keys, before --ssh-key files
 }
@@ -31,7 +32,7 @@ type cloudFlags struct {
 // over is the site's cloud_init with the flags given on top.
 func (c cloudFlags) over(s site.CloudInit) cloudFlags {
 	out := cloudFlags{secrets: s.Secrets, user: s.User, sudo: s.Sudo, siteKeys: s.SSHKeys,
-		dataVolume: s.DataVolume, swap: s.Swap, packages: s.Packages, sshKeys: c.sshKeys}
+		dataVolume: s.DataVolume, swap: s.Swap, packages: s.Packages, sshKeys: c.sshKeys, nvidia: s.NvidiaToolkit || c.nvidia}
 	if c.secrets != "" {
 		out.secrets = c.secrets
 	}
@@ -52,7 +53,7 @@ func (c cloudFlags) over(s site.CloudInit) cloudFlags {
 
 // cloudOnly are the flags only the cloud-init target reads.
 // (--secrets is the Kubernetes target's too, with its own values.)
-var cloudOnly = []string{"ssh-key", "user", "data-volume", "swap", "package"}
+var cloudOnly = []string{"ssh-key", "user", "data-volume", "swap", "package", "nvidia-toolkit"}
 
 func (c *cloudFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.secrets, "secrets", "", "cloud-init: embed (in user-data, readable through the metadata service: a warning), prompt or file (left out: copy them to the VM, the app waits for them); default from the site profile: embed. kubernetes: embed (Secret manifests, a warning) or external (referred to, not written: warnings give the kubectl commands)")
@@ -61,6 +62,7 @@ func (c *cloudFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.dataVolume, "data-volume", "", "cloud-init: DEVICE:MOUNTPOINT of a data disk for the app, e.g. /dev/vdb:/srv/data")
 	fs.StringVar(&c.swap, "swap", "", "cloud-init: a swap file: auto or a size such as 2G")
 	fs.StringArrayVar(&c.packages, "package", nil, "cloud-init: a Debian/Ubuntu package to install (repeatable)")
+	fs.BoolVar(&c.nvidia, "nvidia-toolkit", false, "cloud-init: install the NVIDIA container toolkit for services that reserve GPUs (the image must have the driver; site: nvidia_toolkit)")
 }
 
 // check refuses cloud-init flags with another target, and bad values.
@@ -96,7 +98,7 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 // the SSH keys.
 func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	c := f.cloud.over(prof.CloudInit)
-	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages}
+	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages, NvidiaToolkit: c.nvidia}
 	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)
 	if len(c.sshKeys) > 0 && c.user == "" {
 		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI004", Message: "--ssh-key needs --user, or a site profile naming a user"}}

@@ -38,6 +38,9 @@ type Options struct {
 	DataVolume *DataVolume // a second disk, formatted and mounted; nil: none
 	Swap       string      // swap file size: "" none, "auto", "2G", ...
 	Packages   []string    // extra packages to install
+	// NvidiaToolkit installs the NVIDIA container toolkit and configures
+	// docker with it before the app starts (nvidia.go).
+	NvidiaToolkit bool
 }
 
 // User is a login user with SSH keys, in group docker.
@@ -176,6 +179,7 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 		}
 	}
 	p.checkServices(g)
+	p.gpus(g, o)
 	p.addFiles(g, o)
 	if p.diags.HasErrors() {
 		p.diags.Sort()
@@ -383,7 +387,7 @@ func (p *plan) render(o Options) []byte {
 		// --no-block: the start waits for the pulls, and for secrets
 		// copied by hand; blocking would hold cloud-init's final stage
 		// (and `cloud-init status --wait`) until then.
-		"runcmd", seq(flow(strs("systemctl", "daemon-reload")...), flow(strs("systemctl", "enable", "--now", "--no-block", p.unitName())...)),
+		"runcmd", seq(append(p.nvidiaSetup(o), flow(strs("systemctl", "daemon-reload")...), flow(strs("systemctl", "enable", "--now", "--no-block", p.unitName())...))...),
 	)
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	return append([]byte("#cloud-config\n"+p.header()), encode(doc)...)

@@ -11,4 +11,5 @@ const (
 	CodeNotShipped     = "CI102" // a bind mount or project file that is not in the user-data
 	CodeBuild          = "CI103" // build: is ignored, the image is pulled
 	CodeSecretEnv      = "CI104" // a secret read from a variable the VM does not have
+	CodeGPU            = "CI105" // a GPU reservation, on a VM without the NVIDIA container toolkit (--nvidia-toolkit)
 )
