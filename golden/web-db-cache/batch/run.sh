@@ -15,18 +15,18 @@
 #
 # What this job does not keep of the compose file:
 #   compose.yaml:8:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:8:3: BAT108: services.web.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:8:3: BAT110: services.web: the image's working directory is not known (Apptainer ignores WORKDIR): service web starts in /; set working_dir if the image needs another
 #   compose.yaml:12:9: BAT102: services.web.ports[0]: port 3000 is reachable on the node that runs the job only, not from outside the cluster
 #   compose.yaml:13:9: BAT102: services.web.ports[1]: published port 2222 cannot be mapped to 22 without root: the service listens on port 22 of the node
 #   compose.yaml:13:9: BAT126: services.web.ports[1]: port 22 is below 1024: a job runs as the submitting user, who cannot listen on it on most nodes (net.ipv4.ip_unprivileged_port_start=1024): the service fails to start unless it is told to listen on a port from 1024 up
+#   compose.yaml:36:9: BAT108: services.web.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:49:3: BAT105: services.db.restart: restart: always is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:49:3: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:49:3: BAT110: services.db: the image's working directory is not known (Apptainer ignores WORKDIR): service db starts in /; set working_dir if the image needs another
+#   compose.yaml:65:9: BAT108: services.db.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:74:3: BAT105: services.cache.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:74:3: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:74:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
 #   compose.yaml:74:3: BAT129: services.cache.command: an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less
+#   compose.yaml:86:9: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 set -euo pipefail
 
 project='web-db-cache'
