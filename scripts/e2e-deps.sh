@@ -43,10 +43,12 @@ log() { echo "e2e-deps: $*" >&2; }
 # CNI plugins, iptables and conntrack for kube-proxy, iproute2 for the
 # harness's namespaces and bridge, busybox-static as the userland of the
 # images it builds, and gcc (static) for the pause binary.
+# zsh and fish parse and run the completion scripts (cmd/cli,
+# cmd/transship); patch applies --check's diff (cmd/output).
 DEB_PACKAGES=(shellcheck slurm-wlm slurmctld slurmd slurm-client munge cloud-init
   mmdebstrap e2fsprogs qemu-system-x86 qemu-utils genisoimage openssh-client
   containerd runc containernetworking-plugins iptables conntrack iproute2
-  busybox-static gcc libc6-dev)
+  busybox-static gcc libc6-dev zsh fish patch)
 if command -v dpkg-query >/dev/null 2>&1; then
   deb_missing=()
   for p in "${DEB_PACKAGES[@]}"; do

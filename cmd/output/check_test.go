@@ -155,6 +155,9 @@ func TestCheckErrors(t *testing.T) {
 func TestCheckDiffAppliesWithPatch(t *testing.T) {
 	patch, err := exec.LookPath("patch")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("patch(1) is needed (make e2e-deps installs it)")
+		}
 		t.Skip("patch(1) not installed")
 	}
 	dir, _ := outDir(t)

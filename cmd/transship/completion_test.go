@@ -29,8 +29,8 @@ COMP_WORDS=(transship convert --to k8s --expose ""); COMP_CWORD=5; _transship; p
 	for sh, script := range shells {
 		bin, err := exec.LookPath(sh)
 		if err != nil {
-			if sh == "bash" {
-				t.Fatal("bash is needed")
+			if sh == "bash" || os.Getenv("CI") == "true" {
+				t.Fatalf("%s is needed (make e2e-deps installs it)", sh)
 			}
 			t.Logf("%s not installed: not run", sh)
 			continue
