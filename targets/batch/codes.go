@@ -39,4 +39,5 @@ const (
 	CodeRootVolume  = "BAT127" // a volume a --fakeroot service shares with services that run as the user
 	CodeBuilt       = "BAT128" // build: without image: the name compose would tag, <project>-<service>, is run
 	CodeEmptyArg    = "BAT129" // an empty argument, which udocker's command line drops
+	CodeSandbox     = "BAT130" // DIRAC: named volumes come back in the output sandbox, as a tarball
 )

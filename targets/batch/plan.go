@@ -173,6 +173,11 @@ func (p *project) projectWarnings() {
 			p.warn(CodeVolume, v.Src, "volume %s: driver and driver_opts are not kept; it is a directory under TRANSSHIP_VOLUMES", v.Name)
 		}
 	}
+	if p.o.Site.Scheduler == "dirac" && p.usesVolumes() {
+		for _, v := range p.g.Volumes {
+			p.warn(CodeSandbox, v.Src, "volume %s comes back in the job's output sandbox, in %s (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element", v.Name, VolumesTarball)
+		}
+	}
 	if sched := p.o.Site.Scheduler; sched == "htcondor" || sched == "dirac" {
 		for _, s := range p.g.Services {
 			for _, pt := range s.Ports {

@@ -19,6 +19,7 @@ func (p *project) readme() string {
 	fmt.Fprintf(&b, "services nothing depends on (%s) have exited, with the first\n", strings.Join(p.deciders, ", "))
 	b.WriteString("non-zero status, and every service is stopped (its stop signal, its\n")
 	b.WriteString("grace period, then KILL) on exit or when the scheduler sends TERM.\n\n")
+	diracVolumes := ""
 	switch s.Scheduler {
 	case "slurm":
 		b.WriteString("Submit from this directory:\n\n    sbatch job.sbatch\n\n")
@@ -29,6 +30,11 @@ func (p *project) readme() string {
 	case "dirac":
 		b.WriteString("Submit from this directory, with a VOMS proxy (dirac-proxy-init -g GROUP):\n\n    dirac-wms-job-submit job.jdl\n\n")
 		fmt.Fprintf(&b, "The project directory (%s) travels in the input sandbox, which\nDIRAC limits to a few MB: keep large data in storage elements. The job\nneeds %d CPU(s), %d MiB of memory", p.o.ProjectDir, r.cpus, r.memMiB)
+		if p.usesVolumes() {
+			// The note below says volumes stay: on DIRAC they stay only
+			// in the tarball.
+			diracVolumes = fmt.Sprintf("On DIRAC the worker's scratch is wiped after the job: the named\nvolumes come back in the output sandbox as %s\n(dirac-wms-job-get-output JOBID), and TRANSSHIP_JOB_ID, to reuse them,\nmeans unpacking that tarball into volumes/ beside run.sh first.\n\n", VolumesTarball)
+		}
 	default:
 		b.WriteString("Run it on a node with a container runtime:\n\n    ./run.sh\n\n")
 		fmt.Fprintf(&b, "The services need %d CPU(s), %d MiB of memory", r.cpus, r.memMiB)
@@ -44,11 +50,12 @@ func (p *project) readme() string {
   TRANSSHIP_VOLUMES         base of named volumes: <base>/<job id>/<volume> (default: volumes/ beside run.sh)
   TRANSSHIP_JOB_ID          the <job id> above; set it to reuse the volumes of an earlier job
   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
+  TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
 
 Named volumes are directories that stay after the job; nothing else is
 left behind: temporary files, tmpfs directories and secrets go.
 
-Images: compute nodes often cannot reach a registry, so run.sh first uses
+` + diracVolumes + `Images: compute nodes often cannot reach a registry, so run.sh first uses
 what is already there: a CVMFS unpacked image; with Apptainer, a SIF in the
 image cache, or an archive beside it that it builds the SIF from; with
 udocker, an image already in its repository, or that archive, loaded.

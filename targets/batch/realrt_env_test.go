@@ -117,8 +117,9 @@ type realWorkspace struct {
 	runs   int
 	images map[string]bool
 	jobID  string
-	sub    string // the example whose images are in imagesDir
-	inNS   bool   // runs are in PID namespaces: leftovers are found there
+	sub    string   // the example whose images are in imagesDir
+	inNS   bool     // runs are in PID namespaces: leftovers are found there
+	extra  []string // more environment for the next runs
 }
 
 func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
@@ -229,7 +230,7 @@ func runtimes() []string {
 
 // cmdEnv is the environment of the user's commands.
 func (ws *realWorkspace) cmdEnv() []string {
-	return []string{
+	return append([]string{
 		"PATH=" + ws.env.path,
 		"HOME=" + filepath.Join(ws.dir, "home"),
 		"TMPDIR=" + filepath.Join(ws.dir, "tmp"),
@@ -242,7 +243,7 @@ func (ws *realWorkspace) cmdEnv() []string {
 		"APPTAINER_CACHEDIR=" + filepath.Join(ws.dir, "home", "apptainer-cache"),
 		"UDOCKER_DIR=" + filepath.Join(ws.dir, "udocker"),
 		"UDOCKER_TARBALL=" + ws.env.tarball,
-	}
+	}, ws.extra...)
 }
 
 // checkNothingLeft: no process of the user is left (the user runs nothing

@@ -29,6 +29,7 @@ func (p *project) script() string {
 #   TRANSSHIP_VOLUMES         base directory of named volumes: <base>/<job id>/<volume>
 #   TRANSSHIP_JOB_ID          the <job id> above (default: the scheduler's job id)
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
+#   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
 `)
 	p.lostHeader(&b)
 	b.WriteString("set -euo pipefail\n\n")

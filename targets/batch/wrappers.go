@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"github.com/transship/transship/translate"
 	"math"
 	"path"
 	"slices"
@@ -192,8 +193,13 @@ func (p *project) jdl() string {
 	list("InputSandbox", "run.sh", dir)
 	str("StdOutput", "std.out")
 	str("StdError", "std.err")
-	list("OutputSandbox", "std.out", "std.err")
-	list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name)
+	if p.usesVolumes() {
+		list("OutputSandbox", "std.out", "std.err", VolumesTarball)
+		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
+	} else {
+		list("OutputSandbox", "std.out", "std.err")
+		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name)
+	}
 	if r.seconds > 0 {
 		fmt.Fprintf(&b, "CPUTime = %d;\n", r.seconds*int64(r.cpus))
 	}
@@ -211,6 +217,22 @@ func (p *project) jdl() string {
 		str(k, s.Extra[k])
 	}
 	return b.String()
+}
+
+// VolumesTarball is where a DIRAC job's named volumes come back: the
+// worker's scratch, where they are, is wiped after the job.
+const VolumesTarball = "volumes.tar.gz"
+
+// usesVolumes: a service mounts a named volume.
+func (p *project) usesVolumes() bool {
+	for _, s := range p.g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind == translate.MountVolume && m.Source != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // jdlString quotes a JDL (ClassAd) string: backslash escapes.

@@ -12,6 +12,7 @@
 #   TRANSSHIP_VOLUMES         base directory of named volumes: <base>/<job id>/<volume>
 #   TRANSSHIP_JOB_ID          the <job id> above (default: the scheduler's job id)
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
+#   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
 #
 # What this job does not keep of the compose file:
 #   compose.yaml:8:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
@@ -28,6 +29,8 @@
 #   compose.yaml:74:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
 #   compose.yaml:74:3: BAT129: services.cache.command: an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less
 #   compose.yaml:86:9: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
+#   compose.yaml:91:3: BAT130: volumes.gitea-data: volume gitea-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element
+#   compose.yaml:92:3: BAT130: volumes.db-data: volume db-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element
 set -euo pipefail
 
 project='web-db-cache'
@@ -323,11 +326,12 @@ udocker_create() {
   local uname
   udocker_name
   local name=$uname
+  # Before it exists: a TERM while udocker creates it must still remove it.
+  udocker_made+=("$name")
   "$rt_bin" -q create --name="$name" "$s_ref" >/dev/null || die 1 "udocker create $name failed"
   local setup=("$rt_bin" -q setup --execmode=P1)
   [ "$s_gpus" = 1 ] && setup+=(--nvidia)
   "${setup[@]}" "$name" >/dev/null || die 1 "udocker setup $name failed"
-  udocker_made+=("$name")
 }
 udocker_made=()
 
@@ -487,6 +491,12 @@ teardown() {
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do stop "${started[i]}"; done
   for i in "${udocker_made[@]}"; do "$rt_bin" -q rm -f "$i" >/dev/null 2>&1 || true; done
   rm -rf -- "$state"
+  # Where the worker's scratch is wiped after the job (DIRAC), the named
+  # volumes leave in a tarball the job's output sandbox holds.
+  if [ -n "${TRANSSHIP_VOLUMES_TARBALL:-}" ]; then
+    tar -czf "$TRANSSHIP_VOLUMES_TARBALL" -C "${volumes%/*}" "${volumes##*/}" ||
+      say "could not write the named volumes to $TRANSSHIP_VOLUMES_TARBALL"
+  fi
   exit "$rc"
 }
 
