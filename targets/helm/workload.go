@@ -26,15 +26,26 @@ func (c *chart) workload(t *tpl) {
 			}
 		}
 	}
+	// The service's container reads $v; one of another service merged
+	// into this pod (network_mode: service:X) reads that service's values.
 	containers, _ := podSpec(o.Tree)["containers"].([]any)
-	for _, e := range containers {
-		if m, ok := e.(map[string]any); ok && m["name"] == svc {
-			c.container(svc, m)
+	for i, e := range containers {
+		m, _ := e.(map[string]any)
+		name, _ := m["name"].(string)
+		switch _, other := c.svcs[name]; {
+		case name == svc:
+			c.container(svc, "$v", m)
+		case other:
+			v := fmt.Sprintf("$v%d", i)
+			t.prelude = append(t.prelude, fmt.Sprintf("{{- %s := index .Values.services %q }}", v, name))
+			c.container(name, v, m)
 		}
 	}
 }
 
-func (c *chart) container(svc string, m map[string]any) {
+// container reads a container's image, resources and extra environment
+// from the values of svc, bound to the template variable v.
+func (c *chart) container(svc, v string, m map[string]any) {
 	path := func(k ...string) []string { return append([]string{"services", svc}, k...) }
 	img, _ := m["image"].(string)
 	repo, tag, digest := splitImage(img)
@@ -44,9 +55,9 @@ func (c *chart) container(svc string, m map[string]any) {
 	c.vals.set(path("image", "digest"), "string", digest, "A digest (sha256:...) pins the image whatever the tag.")
 	pp, _ := m["imagePullPolicy"].(string)
 	c.vals.set(path("image", "pullPolicy"), "string", pp, "Always, IfNotPresent or Never; empty: Kubernetes' default for the tag.").enum = []string{"", "Always", "IfNotPresent", "Never"}
-	m["image"] = kubernetes.Raw(fmt.Sprintf("{{ include %q $v.image | quote }}", c.name+".image"))
+	m["image"] = kubernetes.Raw(fmt.Sprintf("{{ include %q %s.image | quote }}", c.name+".image", v))
 	delete(m, "imagePullPolicy")
-	m["imagePullPolicy"] = block("{{- with $v.image.pullPolicy }}", "imagePullPolicy: {{ . }}", "{{- end }}")
+	m["imagePullPolicy"] = block("{{- with "+v+".image.pullPolicy }}", "imagePullPolicy: {{ . }}", "{{- end }}")
 
 	res, _ := m["resources"].(map[string]any)
 	if res == nil {
@@ -54,29 +65,29 @@ func (c *chart) container(svc string, m map[string]any) {
 	}
 	c.vals.set(path("resources"), "resources", res, "Requests and limits of the container (from deploy.resources).")
 	m["resources"] = kubernetes.Block(func(indent int) string {
-		return fmt.Sprintf("{{- with $v.resources }}\n%sresources: {{- toYaml . | nindent %d }}\n{{- end }}\n", strings.Repeat(" ", indent), indent+2)
+		return fmt.Sprintf("{{- with %s.resources }}\n%sresources: {{- toYaml . | nindent %d }}\n{{- end }}\n", v, strings.Repeat(" ", indent), indent+2)
 	})
 
 	c.vals.set(path("env"), "stringMap", map[string]any{}, "Environment variables added to the container's, or replacing one of the same name.")
 	env, _ := m["env"].([]any)
-	m["env"] = envBlock(env)
+	m["env"] = envBlock(v, env)
 }
 
 // envBlock writes the compose variables that the values do not replace,
 // then the values' own.
-func envBlock(env []any) kubernetes.Block {
+func envBlock(v string, env []any) kubernetes.Block {
 	return func(indent int) string {
 		pad := strings.Repeat(" ", indent)
 		var b strings.Builder
 		if len(env) == 0 {
-			b.WriteString("{{- if $v.env }}\n")
+			b.WriteString("{{- if " + v + ".env }}\n")
 		}
 		b.WriteString(pad + "env:\n")
 		for _, e := range env {
 			name, _ := e.(map[string]any)["name"].(string)
-			fmt.Fprintf(&b, "{{- if not (hasKey $v.env %q) }}\n%s{{- end }}\n", name, kubernetes.YAMLAt([]any{e}, indent+2))
+			fmt.Fprintf(&b, "{{- if not (hasKey %s.env %q) }}\n%s{{- end }}\n", v, name, kubernetes.YAMLAt([]any{e}, indent+2))
 		}
-		fmt.Fprintf(&b, "{{- range $name, $value := $v.env }}\n%s  - name: {{ $name | quote }}\n%s    value: {{ $value | quote }}\n{{- end }}\n", pad, pad)
+		fmt.Fprintf(&b, "{{- range $name, $value := %s.env }}\n%s  - name: {{ $name | quote }}\n%s    value: {{ $value | quote }}\n{{- end }}\n", v, pad, pad)
 		if len(env) == 0 {
 			b.WriteString("{{- end }}\n")
 		}
