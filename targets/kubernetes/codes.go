@@ -40,7 +40,7 @@ const (
 	CodeWorkloadKind  = "K8S132" // the workload kind is a guess that may not match what the service does
 	CodeJobFailure    = "K8S133" // a Job's failure holds its dependents in their init phase, where compose would not start them
 	CodeKompose       = "K8S150" // a kompose label honoured with a caveat, or ignored because of the rest of the service
-	CodeGroup         = "K8S151" // services sharing a pod conflict (ports) or set pod settings only the primary's apply
+	CodeGroup         = "K8S151" // services sharing a pod conflict (ports, a server in a Job's pod) or set pod settings only the primary's apply
 	CodeSecretWritten = "K8S152" // a secret's value is written into the output (base64, not encrypted)
 	CodeSecretEnv     = "K8S153" // a variable named like a secret is inlined into a workload
 	CodeNamespace     = "K8S154" // the namespace is not created by the output and must exist

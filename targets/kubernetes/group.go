@@ -47,6 +47,23 @@ func (p *planner) planGroups() {
 	}
 }
 
+// warnServingMembers: a Job (or a CronJob's run) completes when all the
+// containers of its pod have exited, so a member that serves ports and
+// never exits keeps it from ever completing.
+func (p *planner) warnServingMembers() {
+	for _, s := range p.g.Services {
+		m := p.svc[s.Name]
+		if m.pod == nil || (m.kind != kindJob && m.kind != kindCronJob) || len(s.Ports)+len(s.Expose) == 0 {
+			continue
+		}
+		key := "ports"
+		if len(s.Ports) == 0 {
+			key = "expose"
+		}
+		p.warn(CodeGroup, sub(s.Src, key), "service %s serves ports but shares the pod of %s, which runs as %s %s; the %s completes only once every container of its pod exits, so it never completes while %s runs", s.Name, m.pod.s.Name, m.kind, m.pod.name, m.kind, s.Name)
+	}
+}
+
 func portKey(pt port) string { return uitoa(pt.target) + "/" + string(pt.proto) }
 
 // groupSets are the services sharing a pod, primary first, the others by

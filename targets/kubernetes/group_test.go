@@ -97,3 +97,42 @@ func TestGroupPortConflict(t *testing.T) {
 		t.Errorf("no K8S151 for two containers on port 80: %v", ds)
 	}
 }
+
+// Before, a peer of a service sharing a Job's pod waited for job/<member>,
+// which does not exist (the Job has the pod owner's name), and K8S118 said
+// the member "runs as a Job". Nothing warned that a member with ports keeps
+// the Job from ever completing.
+func TestWaitForMemberOfAJobPod(t *testing.T) {
+	files, ds := convert(t, `services:
+  main:
+    image: m
+    restart: "no"
+  side:
+    image: s
+    ports: ["80"]
+    network_mode: service:main
+  peer:
+    image: p
+    depends_on: {side: {condition: service_healthy}}
+`, "generic", Options{})
+	mustContain(t, files, "main-job.yaml", "name: main", "image: s")
+	peer := files["peer-deployment.yaml"]
+	if strings.Contains(peer, "job/side") || strings.Count(peer, "job/main") != 2 {
+		t.Errorf("peer must wait for job/main, the Job that runs side:\n%s", peer)
+	}
+	var saidJob, saidMember bool
+	for _, d := range ds {
+		if d.Code == CodeWait && strings.Contains(d.Message, "Job main") {
+			saidJob = true
+		}
+		if d.Code == CodeWait && strings.Contains(d.Message, "service side runs as a Job") {
+			t.Errorf("the warning says side runs as a Job of its own: %v", d)
+		}
+		if d.Code == CodeGroup && d.Path == "services.side.ports" && strings.Contains(d.Message, "never completes") {
+			saidMember = true
+		}
+	}
+	if !saidJob || !saidMember {
+		t.Errorf("want K8S118 naming Job main and K8S151 for side's ports in a Job's pod: %v", ds)
+	}
+}

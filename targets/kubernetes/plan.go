@@ -110,6 +110,7 @@ func (p *planner) services() bool {
 			si.kind = si.pod.kind
 		}
 	}
+	p.warnServingMembers()
 	for _, s := range p.g.Services {
 		p.serviceName(p.svc[s.Name])
 	}

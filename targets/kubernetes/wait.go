@@ -61,8 +61,9 @@ func (p *planner) planWaits(si *svcInfo) {
 			continue
 		}
 		if d.Condition == "service_completed_successfully" || dep.kind == kindJob {
-			if p.planJobWait(si, dep, d) {
-				si.waits = append(si.waits, wait{dep: dep, job: true})
+			// A member's Job is its pod owner's: that is the one to await.
+			if owner := dep.podOf(); p.planJobWait(si, dep, d) {
+				si.waits = append(si.waits, wait{dep: owner, job: true})
 			}
 			continue
 		}
@@ -79,18 +80,27 @@ func (p *planner) planWaits(si *svcInfo) {
 // planJobWait reports whether si can wait for dep to complete.
 func (p *planner) planJobWait(si, dep *svcInfo, d translate.DepEdge) bool {
 	if dep.kind != kindJob {
-		p.warn(CodeWait, d.Src, "service %s runs as a %s, which never completes; it is not awaited", d.Service, dep.kind)
+		p.warn(CodeWait, d.Src, "%s, which never completes; it is not awaited", runsIn(dep))
 		return false
 	}
 	if d.Condition != "service_completed_successfully" {
-		p.warn(CodeWait, d.Src, "service %s runs as a Job; %s waits for it to complete, which is stricter than %s", d.Service, si.s.Name, d.Condition)
+		p.warn(CodeWait, d.Src, "%s; %s waits for it to complete, which is stricter than %s", runsIn(dep), si.s.Name, d.Condition)
 	}
-	p.warn(CodeJobFailure, d.Src, "if Job %s fails, the pods of %s stop in their init phase with an error naming it, and Kubernetes retries them; compose would not start %s at all", dep.name, si.s.Name, si.s.Name)
+	p.warn(CodeJobFailure, d.Src, "if Job %s fails, the pods of %s stop in their init phase with an error naming it, and Kubernetes retries them; compose would not start %s at all", dep.podOf().name, si.s.Name, si.s.Name)
 	if sa := si.s.Ext.ServiceAccount; sa != "" && sa != p.waiterName() {
 		p.warn(CodeWait, d.Src, "service %s uses service account %s, which needs permission to get and watch jobs to wait for %s", si.s.Name, sa, d.Service)
 	}
 	p.jobWaiter = true
 	return true
+}
+
+// runsIn says what workload runs dep's container, for warnings: a member
+// of a shared pod runs in its owner's workload, under the owner's name.
+func runsIn(dep *svcInfo) string {
+	if dep.pod != nil {
+		return fmt.Sprintf("service %s shares the pod of %s, which runs as %s %s", dep.s.Name, dep.pod.s.Name, dep.kind, dep.pod.name)
+	}
+	return fmt.Sprintf("service %s runs as a %s", dep.s.Name, dep.kind)
 }
 
 // waits renders si's waits as init containers. A pod that waits for a
