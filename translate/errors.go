@@ -63,6 +63,12 @@ var errRules = []errRule{
 		path := strings.NewReplacer("[", ".", "]", "").Replace(m[1])
 		return diag.Errorf(CodeValue, ix.src(path), "%s", m[2])
 	}},
+	// The name comes from the directory when nothing else gives one, and
+	// "/" (or a name of only invalid characters) gives none.
+	{regexp.MustCompile(`^project name must not be empty$`), func(ix *posIndex, m []string) diag.Diagnostic {
+		return diag.Diagnostic{Severity: diag.Error, Code: CodeProjectName,
+			Message: "the project has no name (its directory gives none): name it with -p NAME, COMPOSE_PROJECT_NAME or a top-level name:"}
+	}},
 	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) diag.Diagnostic {
 		base := filepath.Base(m[1])
 		src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })

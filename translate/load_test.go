@@ -315,6 +315,18 @@ func TestLoadInvalidProjectName(t *testing.T) {
 	}
 }
 
+// A directory whose name gives no project name ("/" for -f - run there,
+// or only characters a name cannot hold) said "project name must not be
+// empty" as TR012, with no word on how to give one.
+func TestLoadNoProjectName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "!!!")
+	writeFiles(t, dir, map[string]string{"compose.yaml": "services:\n  a:\n    image: busybox\n"})
+	d := mustFail(t, Options{ProjectDir: dir}, CodeProjectName)
+	if !strings.Contains(d.Message, "-p NAME") {
+		t.Errorf("message %q does not say how to name the project", d.Message)
+	}
+}
+
 func TestLoadInterpolation(t *testing.T) {
 	compose := `services:
   a:

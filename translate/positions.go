@@ -293,6 +293,9 @@ func yamlErrorDiag(file string, err error) diag.Diagnostic {
 			}
 			context = context[:i] + " that starts at " + where
 		}
+		// "while parsing a flow node at line 1: did not find...": the mark
+		// was the context's own, and the position above says where.
+		context = strings.TrimSuffix(context, " at")
 		msg = rest
 		if context != "" {
 			msg = rest + " (" + context + ")"

@@ -144,6 +144,30 @@ func TestHelp(t *testing.T) {
 			t.Errorf("convert --help lacks %s", flag)
 		}
 	}
+	// A flag whose default the site profile gives printed "(default from
+	// the site profile) (default true)", wrong on egi-rancher; and -f
+	// did not say it takes - for standard input.
+	if strings.Contains(stdout, "site profile) (default") {
+		t.Errorf("convert --help gives a flag two defaults:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "- for standard input") {
+		t.Errorf("convert --help does not say -f - reads standard input")
+	}
+	// The command list is one column: every description starts where
+	// the first one does.
+	main, _, _ := runCLI(t, "--help")
+	list := main[strings.Index(main, "Commands:\n")+len("Commands:\n"):]
+	list = list[:strings.Index(list, "\n\n")]
+	col := -1
+	for _, l := range strings.Split(list, "\n") {
+		name := strings.Fields(l)[0]
+		c := strings.Index(l, name) + len(name)
+		c += len(l[c:]) - len(strings.TrimLeft(l[c:], " "))
+		if col >= 0 && c != col {
+			t.Errorf("help's command list is out of line at %q", l)
+		}
+		col = c
+	}
 }
 
 func TestTargetsSchemaVersion(t *testing.T) {

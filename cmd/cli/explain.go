@@ -18,7 +18,7 @@ import (
 func (f *convertFlags) explainFlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
 	f.register(fs)
-	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain: batch, kubernetes or cloud-init")
+	fs.StringVarP(&f.to, "to", "t", "batch", "target to explain: batch, kubernetes, helm or cloud-init")
 	f.site.register(fs)
 	f.kube.register(fs)
 	f.batch.register(fs)
@@ -38,9 +38,15 @@ func runExplain(e *env, args []string) int {
 		return st
 	}
 	target, _ := canonicalTarget(f.to)
+	if target == "helm" {
+		// The chart renders the Kubernetes target's decisions and gives
+		// its warnings (targets/helm has no codes of its own).
+		fmt.Fprintln(e.stdout, "helm: a chart of the Kubernetes target's objects; what follows is that target's table.")
+		target = "kubernetes"
+	}
 	table, ok := featureTables[target]
 	if !ok {
-		return usageError(e, fs, "explain knows batch, kubernetes and cloud-init, not %q", f.to)
+		return usageError(e, fs, "explain knows batch, kubernetes, helm and cloud-init, not %q", f.to)
 	}
 	if msg := f.batch.check(fs, target, f.to); msg != "" {
 		return usageError(e, fs, "%s", msg)

@@ -46,7 +46,20 @@ func TestExplainTargets(t *testing.T) {
 			t.Errorf("--to %s: no diagnostic listed for any example; the test proves nothing", target)
 		}
 	}
-	if _, _, code := runCLI(t, "explain", "--to", "helm"); code != exitUsage {
-		t.Errorf("explain --to helm: exit %d, want %d", code, exitUsage)
+	if _, _, code := runCLI(t, "explain", "--to", "nosuch"); code != exitUsage {
+		t.Errorf("explain --to nosuch: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// The chart is made of the Kubernetes target's decisions, so explain
+// gives that table for helm (it was refused although targets lists helm).
+func TestExplainHelm(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "explain", "--to", "helm", "-f", "../../examples/web-db-cache/compose.yaml")
+	if code != exitOK {
+		t.Fatalf("explain --to helm: exit %d, %s", code, stderr)
+	}
+	k8s, _, _ := runCLI(t, "explain", "--to", "kubernetes", "-f", "../../examples/web-db-cache/compose.yaml")
+	if !strings.HasPrefix(stdout, "helm: ") || strings.TrimPrefix(stdout, stdout[:strings.IndexByte(stdout, '\n')+1]) != k8s {
+		t.Errorf("explain --to helm is not the kubernetes explanation after its first line:\n%s", stdout)
 	}
 }

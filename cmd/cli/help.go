@@ -12,14 +12,14 @@ Usage:
   transship <command> [flags]
 
 Commands:
-  convert   generate a target's files from a compose project
-  graph     print the project as transship understands it (JSON)
-  explain   say what a target keeps, degrades or refuses of each compose feature
-  targets   list the targets convert can generate
-  schema    print a JSON Schema: the x-transship extension, or site profiles
-  version   print transship's version (also: transship --version)
+  convert     generate a target's files from a compose project
+  graph       print the project as transship understands it (JSON)
+  explain     say what a target keeps, degrades or refuses of each compose feature
+  targets     list the targets convert can generate
+  schema      print a JSON Schema: the x-transship extension, or site profiles
+  version     print transship's version (also: transship --version)
   completion  print a shell completion script: bash, zsh or fish
-  help      show help for a command
+  help        show help for a command
 
 Examples:
   transship convert --to kubernetes -f examples/web-db-cache/compose.yaml -o out/web-db-cache
@@ -110,15 +110,18 @@ Examples:
 	"explain": {`Say what a target keeps, degrades or refuses of each compose feature.
 
 Usage:
-  transship explain [--to batch] [-f FILE]... [flags]
+  transship explain [--to batch|kubernetes|helm|cloud-init] [-f FILE]... [flags]
 
 Without -f: the table of every compose feature. With -f: for each service
 of the project, the features it uses and the warnings converting it gives.
-The batch target is explained here; the Kubernetes mapping is in README.md.
+The tables are the ones the targets' tests keep in step with the warning
+codes their emitters give; helm is explained by the Kubernetes table, whose
+decisions the chart renders.
 `, `
 Examples:
   transship explain --to batch
   transship explain --to batch -f examples/web-db-cache/compose.yaml
+  transship explain --to kubernetes -f examples/kompose-labels/compose.yaml
 `},
 	"targets": {`List the targets 'transship convert --to' can generate.
 

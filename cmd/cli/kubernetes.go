@@ -30,12 +30,15 @@ type kubeFlags struct {
 var kubeOnly = []string{"namespace", "expose", "domain", "network-policies", "secrets-from-env", "create-namespace", "tls", "env-from-configmap"}
 
 func (k *kubeFlags) register(fs *pflag.FlagSet) {
+	// The two site-decided switches default to false only so that pflag
+	// does not print "(default true)" after "default from the site
+	// profile": apply takes them only when given (fs.Changed).
 	fs.StringVar(&k.namespace, "namespace", "", "Kubernetes namespace of every object (default: x-transship namespace, else none)")
 	fs.StringSliceVar(&k.expose, "expose", nil, "services to expose through an Ingress (repeatable or comma-separated; * = every service with a published port)")
 	fs.StringVar(&k.domain, "domain", "", "domain for Ingress hosts without one: <service>.<domain> (e.g. 203.0.113.7.nip.io)")
-	fs.BoolVar(&k.networkPolicies, "network-policies", true, "emit NetworkPolicies for compose networks (default from the site profile)")
+	fs.BoolVar(&k.networkPolicies, "network-policies", false, "emit NetworkPolicies for compose networks (default from the site profile)")
 	fs.BoolVar(&k.secretsFromEnv, "secrets-from-env", false, "embed secrets that compose takes from environment variables into Secret manifests")
-	fs.BoolVar(&k.createNamespace, "create-namespace", true, "write the Namespace object; false where users cannot create namespaces (default from the site profile)")
+	fs.BoolVar(&k.createNamespace, "create-namespace", false, "write the Namespace object; false where users cannot create namespaces (default from the site profile)")
 	fs.BoolVar(&k.envFromCM, "env-from-configmap", false, "one ConfigMap per env_file, read with envFrom, instead of inlining its variables")
 	fs.BoolVar(&k.tls, "tls", false, "TLS on every Ingress (those of --expose too), with the site's certificate issuer")
 }

@@ -26,7 +26,7 @@ type loadFlags struct {
 }
 
 func (l *loadFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&l.opts.Files, "file", "f", nil, "compose file (repeat to merge in order; default: COMPOSE_FILE, then compose.yaml etc. in this directory or a parent)")
+	fs.StringArrayVarP(&l.opts.Files, "file", "f", nil, "compose file, - for standard input (repeat to merge in order; default: COMPOSE_FILE, then compose.yaml etc. in this directory or a parent)")
 	fs.StringVarP(&l.opts.ProjectName, "project-name", "p", "", "project name (default: COMPOSE_PROJECT_NAME, the top-level name:, or the directory name)")
 	fs.StringVar(&l.opts.ProjectDir, "project-directory", "", "project directory (default: the first compose file's directory)")
 	fs.StringArrayVar(&l.opts.Profiles, "profile", nil, "activate a profile (repeatable; default: COMPOSE_PROFILES)")
