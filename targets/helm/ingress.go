@@ -81,7 +81,7 @@ func (c *chart) ingress(t *tpl) {
 func rulesBlock(item map[string]any) kubernetes.Block {
 	return func(indent int) string {
 		pad := strings.Repeat(" ", indent)
-		paths := fmt.Sprintf("{{- range $v.ingress.paths }}\n%s{{- end }}\n", kubernetes.YAMLAt([]any{item}, indent+8))
+		paths := fmt.Sprintf("{{- range $v.ingress.paths }}\n%s{{- end }}\n", kubernetes.TemplateAt([]any{item}, indent+8))
 		return fmt.Sprintf("%srules:\n{{- range $hosts }}\n%s  - host: {{ . | quote }}\n%s    http:\n%s      paths:\n%s{{- else }}\n%s  - http:\n%s      paths:\n%s{{- end }}\n",
 			pad, pad, pad, pad, paths, pad, pad, paths)
 	}

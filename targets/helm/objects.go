@@ -62,7 +62,7 @@ func (c *chart) template(o kubernetes.Object) []byte {
 	if len(t.conds) > 0 {
 		fmt.Fprintf(&b, "{{- if and true (%s) }}\n", strings.Join(t.conds, ") ("))
 	}
-	b.Write(kubernetes.YAML(o.Tree))
+	b.Write(kubernetes.Template(o.Tree))
 	if len(t.conds) > 0 {
 		b.WriteString("{{- end }}\n")
 	}

@@ -85,7 +85,7 @@ func envBlock(v string, env []any) kubernetes.Block {
 		b.WriteString(pad + "env:\n")
 		for _, e := range env {
 			name, _ := e.(map[string]any)["name"].(string)
-			fmt.Fprintf(&b, "{{- if not (hasKey %s.env %q) }}\n%s{{- end }}\n", v, name, kubernetes.YAMLAt([]any{e}, indent+2))
+			fmt.Fprintf(&b, "{{- if not (hasKey %s.env %q) }}\n%s{{- end }}\n", v, name, kubernetes.TemplateAt([]any{e}, indent+2))
 		}
 		fmt.Fprintf(&b, "{{- range $name, $value := %s.env }}\n%s  - name: {{ $name | quote }}\n%s    value: {{ $value | quote }}\n{{- end }}\n", v, pad, pad)
 		if len(env) == 0 {

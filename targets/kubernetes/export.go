@@ -120,3 +120,44 @@ func YAMLAt(v any, indent int) string {
 
 // DNSName is the Kubernetes name the target gives a compose name.
 func DNSName(s string) string { return dnsName(s, maxName) }
+
+// Template writes a tree as a Helm template: as YAML does, except that
+// every "{{" in a string of the tree (a compose value: an environment
+// variable, a config file's content such as an Airflow DAG's {{ ds }})
+// is written {{"{{"}}, which Helm renders back to "{{", so that the text
+// is not taken for template code. Raw and Block, the chart's own code,
+// are copied as they are.
+func Template(tree map[string]any) []byte {
+	return YAML(escapeTree(tree).(map[string]any))
+}
+
+// TemplateAt is YAMLAt for a Block of a Helm template, escaping as
+// Template does.
+func TemplateAt(v any, indent int) string { return YAMLAt(escapeTree(v), indent) }
+
+// templateText is a string of a template's tree that holds "{{".
+type templateText string
+
+// escapeTree copies a tree, turning the strings that hold "{{" into
+// templateText (the tree may be written again, so it is not changed).
+func escapeTree(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[k] = escapeTree(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = escapeTree(e)
+		}
+		return l
+	case string:
+		if strings.Contains(t, "{{") {
+			return templateText(t)
+		}
+	}
+	return v
+}

@@ -172,6 +172,13 @@ func writeAtom(b *bytes.Buffer, v any, indent int) {
 		b.WriteString(strconv.FormatBool(t))
 	case Raw:
 		b.WriteString(string(t))
+	case templateText:
+		// Written as the string it is, then each "{{" made a template
+		// action that prints "{{"; nothing else in the text is Go
+		// template syntax, and "}}" alone means nothing.
+		var s bytes.Buffer
+		writeScalar(&s, string(t), indent)
+		b.WriteString(strings.ReplaceAll(s.String(), "{{", `{{"{{"}}`))
 	}
 }
 
