@@ -208,11 +208,14 @@ type Mount struct {
 
 // DepEdge is one depends_on entry.
 type DepEdge struct {
-	Service   string   `json:"service"`
-	Condition string   `json:"condition"` // service_started, service_healthy, service_completed_successfully
-	Required  bool     `json:"required"`
-	Restart   bool     `json:"restart,omitempty"`
-	Src       diag.Src `json:"src"`
+	Service   string `json:"service"`
+	Condition string `json:"condition"` // service_started, service_healthy, service_completed_successfully
+	Required  bool   `json:"required"`
+	Restart   bool   `json:"restart,omitempty"`
+	// Implicit: compose added it (network_mode, ipc, pid... service:X,
+	// links, volumes_from); the file has no depends_on entry for it.
+	Implicit bool     `json:"implicit,omitempty"`
+	Src      diag.Src `json:"src"`
 }
 
 // Health is a healthcheck. Disabled healthchecks (disable: true or test:

@@ -281,8 +281,10 @@ func (c *converter) deps(base string, deps types.DependsOnConfig) []DepEdge {
 		if cond == "" {
 			cond = types.ServiceConditionStarted
 		}
+		_, listed := c.ix.valueSrc(base+".depends_on", name)
+		listed = listed || c.ix.has(base+".depends_on."+name)
 		out = append(out, DepEdge{Service: name, Condition: cond, Required: d.Required, Restart: d.Restart,
-			Src: c.refSrc(base+".depends_on", name)})
+			Implicit: !listed, Src: c.refSrc(base+".depends_on", name)})
 	}
 	return out
 }

@@ -136,3 +136,28 @@ func TestWaitForMemberOfAJobPod(t *testing.T) {
 		t.Errorf("want K8S118 naming Job main and K8S151 for side's ports in a Job's pod: %v", ds)
 	}
 }
+
+// Before, the depends_on compose adds for network_mode (a on b here) made
+// b a headless Service selecting c's pod, and K8S118 warned that a does
+// not wait for b, a depends_on nobody wrote.
+func TestNetworkModeChainAddsNothing(t *testing.T) {
+	files, ds := convert(t, `services:
+  a: {image: a, network_mode: "service:b"}
+  b: {image: b, network_mode: "service:c"}
+  c: {image: c, ports: ["80"]}
+`, "generic", Options{})
+	if _, ok := files["b-service.yaml"]; ok {
+		t.Errorf("b has no ports and nobody wrote a depends_on on it: no Service:\n%s", files["b-service.yaml"])
+	}
+	if hasCode(ds, CodeWait) {
+		t.Errorf("no depends_on was written, so no K8S118: %v", ds)
+	}
+	// One the user wrote is still warned about.
+	_, ds = convert(t, `services:
+  a: {image: a, network_mode: "service:b", depends_on: [b]}
+  b: {image: b, ports: ["80"]}
+`, "generic", Options{})
+	if !hasCodeAt(ds, CodeWait, "services.a.depends_on[0]") {
+		t.Errorf("want K8S118 for the depends_on a wrote: %v", ds)
+	}
+}

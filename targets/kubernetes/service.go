@@ -119,7 +119,11 @@ func containerPorts(ps []port) []corev1.ContainerPort {
 func (p *plan) awaited(name string) bool {
 	for _, s := range p.g.Services {
 		for _, d := range s.DependsOn {
-			if d.Service == name && p.svc[name] != nil && p.svc[name].kind != kindJob && p.svc[name].kind != kindCronJob {
+			dep := p.svc[name]
+			if d.Service != name || dep == nil || d.Implicit && samePod(p.svc[s.Name], dep) {
+				continue // compose's own edge inside one pod needs no Service
+			}
+			if dep.kind != kindJob && dep.kind != kindCronJob {
 				return true
 			}
 		}

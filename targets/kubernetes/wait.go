@@ -49,6 +49,9 @@ func (p *planner) planWaits(si *svcInfo) {
 		if dep == nil {
 			continue
 		}
+		if samePod(si, dep) && d.Implicit { // network_mode: nothing the user asked for
+			continue
+		}
 		if samePod(si, dep) { // a container never waits for its own pod
 			p.warn(CodeWait, d.Src, "services %s and %s share a pod, whose containers start together: %s does not wait for %s", si.s.Name, d.Service, si.s.Name, d.Service)
 			continue
