@@ -19,14 +19,35 @@ import (
 // configMapKey is what envFrom takes as a variable; others stay inline.
 var configMapKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 
-// fromEnvFile: v is read from its env file's ConfigMap.
+// fromEnvFile: v is read from its env file's ConfigMap. A variable that
+// any service lists in x-transship.secret_env is not: the ConfigMap is
+// shared by every reader of the file, and would show it in plain text
+// (to the service that asked for a Secret too, through envFrom).
 func (p *plan) fromEnvFile(v translate.EnvVar) bool {
-	return p.o.EnvFromConfigMap && v.EnvFile != "" && v.Value != nil && configMapKey.MatchString(v.Name)
+	return p.o.EnvFromConfigMap && v.EnvFile != "" && v.Value != nil && configMapKey.MatchString(v.Name) && p.secretEnv[v.Name] == ""
+}
+
+// keptFromConfigMap: v, read from an env file, would be in its ConfigMap
+// but a service lists it as a secret; the service that reads it returns
+// who.
+func (p *plan) keptFromConfigMap(v translate.EnvVar) string {
+	if !p.o.EnvFromConfigMap || v.EnvFile == "" || v.Value == nil {
+		return ""
+	}
+	return p.secretEnv[v.Name]
 }
 
 // planEnvFiles names the ConfigMap of every env file some variable is
 // read from.
 func (p *planner) planEnvFiles() {
+	p.secretEnv = map[string]string{}
+	for _, s := range p.g.Services {
+		for _, n := range s.Ext.SecretEnv {
+			if p.secretEnv[n] == "" {
+				p.secretEnv[n] = s.Name
+			}
+		}
+	}
 	for _, s := range p.g.Services {
 		for _, v := range s.Env {
 			if k := "envfile:" + v.EnvFile; p.fromEnvFile(v) && p.fileObj[k] == "" {

@@ -53,3 +53,43 @@ func TestEnvFromConfigMap(t *testing.T) {
 		}
 	}
 }
+
+// Before, a variable service a lists in secret_env went into the env
+// file's ConfigMap in plain text when b read the same file, and a read it
+// from there through envFrom; nothing warned.
+func TestSecretEnvStaysOutOfEnvFileConfigMap(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"app.env": "DB_PASS=hunter2\nMODE=prod\n", "compose.yaml": `services:
+  a:
+    image: x
+    env_file: app.env
+    x-transship:
+      secret_env: [DB_PASS]
+  b:
+    image: y
+    env_file: app.env
+`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, ds := Emit(loadGraphDir(t, dir), Options{EnvFromConfigMap: true})
+	out := map[string]string{}
+	for _, f := range files {
+		out[f.Path] = string(f.Data)
+	}
+	mustContain(t, out, "app-env-env-configmap.yaml", "MODE: prod")
+	for name, data := range out {
+		if name != "b-deployment.yaml" && strings.Contains(data, "hunter2") {
+			t.Errorf("%s shows the secret_env value in plain text:\n%s", name, data)
+		}
+	}
+	mustContain(t, out, "a-deployment.yaml", "secretKeyRef")
+	warned := false
+	for _, d := range ds {
+		warned = warned || d.Code == CodeSecretEnv && strings.Contains(d.Message, "x-transship.secret_env of service a") && strings.Contains(d.Message, "service b")
+	}
+	if !warned {
+		t.Errorf("no K8S153 that b gets DB_PASS inline: %v", ds)
+	}
+}

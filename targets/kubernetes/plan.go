@@ -30,6 +30,9 @@ type plan struct {
 	// (mounts.go), "policy:KEY" for NetworkPolicies (netpol.go),
 	// "envfile:FILE" for an env file read with envFrom (envfile.go).
 	fileObj map[string]string
+	// secretEnv: the variables some service lists in x-transship.secret_env,
+	// which no env file's ConfigMap carries (envfile.go).
+	secretEnv map[string]string
 }
 
 // planner makes the plan, reporting what it cannot decide exactly.

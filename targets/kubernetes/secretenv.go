@@ -54,7 +54,11 @@ func (e *emitter) env(si *svcInfo) []corev1.EnvVar {
 		if e.fromEnvFile(v) {
 			continue // envFrom its env file's ConfigMap (envfile.go)
 		}
-		e.secretLookingEnv(v, si.podOf().kind, si.podOf().name)
+		if by := e.keptFromConfigMap(v); by != "" {
+			e.warn(CodeSecretEnv, v.Src, "%s is in x-transship.secret_env of service %s, so the ConfigMap of env file %s leaves it out; service %s, which does not list it, gets its value inline in the %s %s", v.Name, by, v.EnvFile, si.s.Name, si.podOf().kind, si.podOf().name)
+		} else {
+			e.secretLookingEnv(v, si.podOf().kind, si.podOf().name)
+		}
 		out = append(out, corev1.EnvVar{Name: v.Name, Value: escape(*v.Value)})
 	}
 	return out
