@@ -42,6 +42,13 @@ func (c *chart) template(o kubernetes.Object) []byte {
 		c.workload(t)
 	case "Service":
 		c.serviceValues(t)
+		// A member's Service (network_mode: service:X) selects the
+		// owner's pods: gone with them.
+		sel, _ := mapAt(o.Tree, "spec", "selector")
+		if pod, _ := sel["app.kubernetes.io/name"].(string); pod != c.owner(o) && c.svcs[pod].Name == pod && pod != "" {
+			t.prelude = append(t.prelude, fmt.Sprintf("{{- $pod := index .Values.services %q }}", pod))
+			t.conds = append(t.conds, "$pod.enabled")
+		}
 	case "Ingress":
 		c.ingress(t)
 	case "PersistentVolumeClaim":

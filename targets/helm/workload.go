@@ -39,6 +39,11 @@ func (c *chart) workload(t *tpl) {
 			v := fmt.Sprintf("$v%d", i)
 			t.prelude = append(t.prelude, fmt.Sprintf("{{- %s := index .Values.services %q }}", v, name))
 			c.container(name, v, m)
+			// Disabling the member drops its container, not the pod.
+			c.vals.set([]string{"services", name, "enabled"}, "boolean", true, "Render this service's objects at all.")
+			containers[i] = kubernetes.Block(func(indent int) string {
+				return "{{- if " + v + ".enabled }}\n" + kubernetes.TemplateAt([]any{m}, indent) + "{{- end }}\n"
+			})
 		}
 	}
 }
