@@ -113,8 +113,15 @@ func (p *planner) planHPA(si *svcInfo, a *translate.Autoscale) *hpaPlan {
 	}
 	utilisation := func(name corev1.ResourceName, pct int) autoscalingv2.MetricSpec {
 		v := int32(pct)
-		return autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: name,
-			Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &v}}}
+		target := autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &v}
+		if len(si.members) > 0 {
+			// A pod's utilisation is over all its containers and needs a
+			// request in each: the members' containers may set none, so
+			// the service's own container alone is measured.
+			return autoscalingv2.MetricSpec{Type: autoscalingv2.ContainerResourceMetricSourceType,
+				ContainerResource: &autoscalingv2.ContainerResourceMetricSource{Name: name, Container: si.name, Target: target}}
+		}
+		return autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: name, Target: target}}
 	}
 	cpuPct := a.CPU
 	if cpuPct == 0 && a.Memory == 0 && a.MemoryValue == "" {

@@ -59,7 +59,37 @@ func TestKomposeAutoscaler(t *testing.T) {
 	if strings.Contains(files["web-deployment.yaml"], "replicas:") {
 		t.Errorf("the Deployment sets replicas the autoscaler owns:\n%s", files["web-deployment.yaml"])
 	}
-	_ = ds
+	if !hasCodeAt(ds, CodeKompose, "services.cache.labels") {
+		t.Errorf("no K8S150 that the DaemonSet cache cannot be autoscaled: %v", ds)
+	}
+	for _, d := range ds {
+		if d.Code == CodeKompose && strings.HasPrefix(d.Path, "services.web") {
+			t.Errorf("web reserves CPU, so its autoscaler can compute: %v", d)
+		}
+	}
+}
+
+// Before, a pod shared with a container that requests no CPU got a
+// Resource (whole-pod) CPU utilisation metric, which the HPA controller
+// cannot compute ("missing request for cpu in container ...").
+func TestKomposeAutoscalerOfASharedPod(t *testing.T) {
+	files, ds := convert(t, `services:
+  web:
+    image: nginx
+    ports: ["80"]
+    deploy: {resources: {reservations: {cpus: "0.5"}}}
+    labels: {kompose.hpa.cpu: "80", kompose.service.group: web}
+  metrics:
+    image: exporter
+    labels: {kompose.service.group: web}
+`, "generic", Options{})
+	mustContain(t, files, "web-horizontalpodautoscaler.yaml", "type: ContainerResource", "container: web", "name: cpu", "averageUtilization: 80")
+	if strings.Contains(files["web-horizontalpodautoscaler.yaml"], "type: Resource") {
+		t.Errorf("a whole-pod metric over a container without a CPU request:\n%s", files["web-horizontalpodautoscaler.yaml"])
+	}
+	if hasCode(ds, CodeKompose) {
+		t.Errorf("web reserves CPU: no K8S150: %v", ds)
+	}
 }
 
 func TestKomposeAutoscalerRefusedForDaemonSet(t *testing.T) {
