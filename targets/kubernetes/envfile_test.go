@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/transship/transship/diag"
 )
 
 // --env-from-configmap: before, there was no such option; every env_file
@@ -85,11 +87,9 @@ func TestSecretEnvStaysOutOfEnvFileConfigMap(t *testing.T) {
 		}
 	}
 	mustContain(t, out, "a-deployment.yaml", "secretKeyRef")
-	warned := false
-	for _, d := range ds {
-		warned = warned || d.Code == CodeSecretEnv && strings.Contains(d.Message, "x-transship.secret_env of service a") && strings.Contains(d.Message, "service b")
-	}
-	if !warned {
+	if !anyDiag(ds, CodeSecretEnv, func(d diag.Diagnostic) bool {
+		return strings.Contains(d.Message, "x-transship.secret_env of service a") && strings.Contains(d.Message, "service b")
+	}) {
 		t.Errorf("no K8S153 that b gets DB_PASS inline: %v", ds)
 	}
 }

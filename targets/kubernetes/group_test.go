@@ -3,6 +3,8 @@ package kubernetes
 import (
 	"strings"
 	"testing"
+
+	"github.com/transship/transship/diag"
 )
 
 // Before, a service with network_mode: service:X became a workload of its
@@ -120,18 +122,13 @@ func TestWaitForMemberOfAJobPod(t *testing.T) {
 	if strings.Contains(peer, "job/side") || strings.Count(peer, "job/main") != 2 {
 		t.Errorf("peer must wait for job/main, the Job that runs side:\n%s", peer)
 	}
-	var saidJob, saidMember bool
-	for _, d := range ds {
-		if d.Code == CodeWait && strings.Contains(d.Message, "Job main") {
-			saidJob = true
-		}
-		if d.Code == CodeWait && strings.Contains(d.Message, "service side runs as a Job") {
-			t.Errorf("the warning says side runs as a Job of its own: %v", d)
-		}
-		if d.Code == CodeGroup && d.Path == "services.side.ports" && strings.Contains(d.Message, "never completes") {
-			saidMember = true
-		}
+	if anyDiag(ds, CodeWait, func(d diag.Diagnostic) bool { return strings.Contains(d.Message, "service side runs as a Job") }) {
+		t.Errorf("a warning says side runs as a Job of its own: %v", ds)
 	}
+	saidJob := anyDiag(ds, CodeWait, func(d diag.Diagnostic) bool { return strings.Contains(d.Message, "Job main") })
+	saidMember := anyDiag(ds, CodeGroup, func(d diag.Diagnostic) bool {
+		return d.Path == "services.side.ports" && strings.Contains(d.Message, "never completes")
+	})
 	if !saidJob || !saidMember {
 		t.Errorf("want K8S118 naming Job main and K8S151 for side's ports in a Job's pod: %v", ds)
 	}

@@ -164,6 +164,16 @@ func kindOf(f targets.File) string {
 	return ""
 }
 
+// anyDiag: some diagnostic of code satisfies ok.
+func anyDiag(ds diag.Diagnostics, code string, ok func(d diag.Diagnostic) bool) bool {
+	for _, d := range ds {
+		if d.Code == code && ok(d) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasCodeAt(ds diag.Diagnostics, code, path string) bool {
 	for _, d := range ds {
 		if d.Code == code && d.Path == path {
