@@ -296,7 +296,12 @@ func (s *suite) images(ctx context.Context, ns string, m *Manifests, out string)
 			return "", err
 		}
 	}
-	// App images named busybox run on the wait image itself.
+	s.busyboxImages(ctx, m)
+	return dir, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k.String()), 0o644)
+}
+
+// busyboxImages: app images named busybox run on the wait image itself.
+func (s *suite) busyboxImages(ctx context.Context, m *Manifests) {
 	for _, w := range m.Workloads {
 		for _, ctr := range w.Pod.Spec.Containers {
 			if img := ctr.Image; strings.Contains(img, "busybox:") && "docker.io/library/"+img != WaitImage && img != WaitImage {
@@ -309,7 +314,6 @@ func (s *suite) images(ctx context.Context, ns string, m *Manifests, out string)
 			}
 		}
 	}
-	return dir, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k.String()), 0o644)
 }
 
 // accounts creates the service accounts the output runs pods as but does
