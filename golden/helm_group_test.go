@@ -1,6 +1,8 @@
 package golden
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +73,36 @@ services:
 		if _, ok := objs[gone]; ok {
 			t.Errorf("wordpress disabled, yet %s is rendered", gone)
 		}
+	}
+}
+
+// initNames lists a workload's init containers.
+func initNames(obj map[string]any) []string {
+	var out []string
+	l, _ := at(obj, "spec", "template", "spec", "initContainers").([]any)
+	for _, e := range l {
+		out = append(out, fmt.Sprint(at(e, "name")))
+	}
+	return out
+}
+
+// TestHelmDisabledDependencyIsNotAwaited: batch-pipeline with fetch
+// disabled renders process without its waits for the Job fetch, which is
+// not rendered (the pod would wait for it forever); summarise still
+// waits for process.
+func TestHelmDisabledDependencyIsNotAwaited(t *testing.T) {
+	dir := goldenChart(t, "batch-pipeline/helm")
+	objs, _, err := renderWith(t, dir, "services: {fetch: {enabled: false}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := objs["fetch-job.yaml"]; ok {
+		t.Fatal("fetch disabled, yet rendered")
+	}
+	if got := initNames(objs["process-job.yaml"]); len(got) != 0 {
+		t.Errorf("process still waits for the disabled fetch: %v", got)
+	}
+	if got := strings.Join(initNames(objs["summarise-job.yaml"]), " "); got != "wait-for-process succeeded-process" {
+		t.Errorf("summarise's waits: %q, want those for process", got)
 	}
 }

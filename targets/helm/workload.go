@@ -41,10 +41,33 @@ func (c *chart) workload(t *tpl) {
 			c.container(name, v, m)
 			// Disabling the member drops its container, not the pod.
 			c.vals.set([]string{"services", name, "enabled"}, "boolean", true, "Render this service's objects at all.")
-			containers[i] = kubernetes.Block(func(indent int) string {
-				return "{{- if " + v + ".enabled }}\n" + kubernetes.TemplateAt([]any{m}, indent) + "{{- end }}\n"
-			})
+			containers[i] = gated(v+".enabled", m)
 		}
+	}
+	c.waitsFollowEnabled(svc, podSpec(o.Tree))
+}
+
+// waitsFollowEnabled: a disabled dependency is not waited for, else the
+// pod would wait forever for a workload the chart does not render (the
+// user provides it, or goes without it; the chart's README says so).
+func (c *chart) waitsFollowEnabled(svc string, pod map[string]any) {
+	inits, _ := pod["initContainers"].([]any)
+	for i, e := range inits {
+		m, _ := e.(map[string]any)
+		name, _ := m["name"].(string)
+		for _, prefix := range []string{"wait-for-", "succeeded-"} {
+			dep, ok := strings.CutPrefix(name, prefix)
+			if _, known := c.svcs[dep]; ok && known && dep != svc {
+				inits[i] = gated(fmt.Sprintf("(index $.Values.services %q).enabled", dep), m)
+			}
+		}
+	}
+}
+
+// gated writes a list item only where cond holds.
+func gated(cond string, m map[string]any) kubernetes.Block {
+	return func(indent int) string {
+		return "{{- if " + cond + " }}\n" + kubernetes.TemplateAt([]any{m}, indent) + "{{- end }}\n"
 	}
 }
 
