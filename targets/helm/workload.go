@@ -22,6 +22,12 @@ func (c *chart) workload(t *tpl) {
 			if m, ok := e.(map[string]any); ok {
 				name, _ := mapAt(m, "metadata")
 				n, _ := name["name"].(string)
+				// Helm's managed-by, as every other object; not helm.sh/chart,
+				// whose version would change the claim templates, which a
+				// StatefulSet refuses on upgrade.
+				if l, ok := name["labels"].(map[string]any); ok {
+					l["app.kubernetes.io/managed-by"] = kubernetes.Raw("{{ $.Release.Service | quote }}")
+				}
 				c.claim(t, m, n, false)
 			}
 		}
