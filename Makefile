@@ -74,9 +74,9 @@ e2e-vm:
 # controller-manager, scheduler, kubelet, kube-proxy, containerd, CoreDNS)
 # inside namespaces the test binary makes, and run the suite on it: every
 # example's Kubernetes output applied and seen working (one line per
-# example), and web-db-cache's Helm chart installed, upgraded and
-# uninstalled with Helm (TestHelmLifecycle, ~1 min). Needs root and make
-# e2e-deps; CI runs it. Four examples at a
+# example), and every example's Helm chart installed and uninstalled with
+# Helm, web-db-cache's upgraded too (TestHelmExamples, ~5 min). Needs root
+# and make e2e-deps; CI runs it. Four examples at a
 # time: they mostly wait, and the suite starts one only when its pods' CPU
 # requests fit the node beside the others' (internal/cluster/capacity_test.go).
 e2e-cluster:
