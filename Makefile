@@ -75,7 +75,7 @@ e2e-vm:
 # inside namespaces the test binary makes, and run the suite on it: every
 # example's Kubernetes output applied and seen working (one line per
 # example), and every example's Helm chart installed and uninstalled with
-# Helm, web-db-cache's upgraded too (TestHelmExamples, ~5 min). Needs root
+# Helm, web-db-cache's upgraded too (TestHelmExamples, ~2 min). Needs root
 # and make e2e-deps; CI runs it. Four examples at a
 # time: they mostly wait, and the suite starts one only when its pods' CPU
 # requests fit the node beside the others' (internal/cluster/capacity_test.go).
