@@ -73,14 +73,16 @@ wait:
 // loopback, runs the launcher as the user, and when that has ended lists
 // what is left in the PID namespace (LEFTOVER lines), before the kernel
 // kills it all with the namespace: so the test sees what the launcher
-// itself failed to stop.
+// itself failed to stop. (ps runs alone: in a pipeline, a forked copy of
+// this shell, not yet awk, was seen as a leftover.)
 const nsInit = `ip link set lo up || exit 1
 u=$0 g=$1
 shift
 setpriv --reuid="$u" --regid="$g" --clear-groups -- "$@"
 rc=$?
 sleep 0.3
-ps -e -o pid=,stat=,args= | awk '$1 != 1 && $2 !~ /^Z/ && $3 != "ps" && $3 != "awk" { print "LEFTOVER " $0 }'
+procs=$(ps -e -o pid=,stat=,args=)
+printf '%s\n' "$procs" | awk '$1 != 1 && $2 !~ /^Z/ && $3 != "ps" { print "LEFTOVER " $0 }'
 exit $rc`
 
 // launcherPid is run.sh's bash: with namespaces, the grandchild of
