@@ -21,6 +21,21 @@ var komposeEnums = map[string]map[string]string{
 	"kompose.volume.type":                     {"persistentvolumeclaim": "persistentVolumeClaim", "emptydir": "emptyDir", "hostpath": "hostPath", "configmap": "configMap"},
 }
 
+// komposeLabelSrcs is where each kompose label of a service is written,
+// by the key komposeAlias gives, for targets to point at.
+func komposeLabelSrcs(ix *posIndex, name string, labels map[string]string) map[string]diag.Src {
+	var out map[string]diag.Src
+	for k, v := range labels {
+		if strings.HasPrefix(k, "kompose.") {
+			if out == nil {
+				out = map[string]diag.Src{}
+			}
+			out[komposeAlias(k)] = ix.labelSrc("services."+name+".labels", k, v)
+		}
+	}
+	return out
+}
+
 func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *ServiceExt) diag.Diagnostics {
 	var diags diag.Diagnostics
 	keys := make([]string, 0, len(labels))
@@ -30,13 +45,8 @@ func komposeLabels(ix *posIndex, name string, labels map[string]string, ext *Ser
 		}
 	}
 	sort.Strings(keys)
-	src := func(k string) diag.Src {
-		base := "services." + name + ".labels"
-		if s, ok := ix.valueSrc(base, k+"="+labels[k]); ok {
-			return s // list form
-		}
-		return ix.src(base + "." + k)
-	}
+	base := "services." + name + ".labels"
+	src := func(k string) diag.Src { return ix.labelSrc(base, k, labels[k]) }
 	for _, k := range keys {
 		v := strings.TrimSpace(labels[k])
 		if enum, ok := komposeEnums[k]; ok {

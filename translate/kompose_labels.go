@@ -395,10 +395,7 @@ func komposeDeployLabels(ix *posIndex, name string, labels map[string]string, ex
 	var ds diag.Diagnostics
 	base := "services." + name + ".deploy.labels"
 	for _, k := range ephemeralLabels(labels) {
-		src, ok := ix.valueSrc(base, k+"="+labels[k])
-		if !ok {
-			src = ix.src(base + "." + k)
-		}
+		src := ix.labelSrc(base, k, labels[k])
 		switch problem := komposeMore(k, strings.TrimSpace(labels[k]), ext); problem {
 		case "":
 		case notHonoured:

@@ -229,6 +229,19 @@ func (ix *posIndex) valueSrc(base, value string) (diag.Src, bool) {
 	return src, ok
 }
 
+// labelSrc is where label k (value v) of the labels at base is written:
+// a list item "k=v", or "k" alone, which compose reads as an empty value;
+// else the map key.
+func (ix *posIndex) labelSrc(base, k, v string) diag.Src {
+	if src, ok := ix.valueSrc(base, k+"="+v); ok {
+		return src
+	}
+	if src, ok := ix.valueSrc(base, k); ok && v == "" {
+		return src
+	}
+	return ix.src(base + "." + k)
+}
+
 // src is the Src of path.
 func (ix *posIndex) src(path string) diag.Src {
 	return diag.Src{Pos: ix.rel(ix.lookup(path)), Path: path}

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"fmt"
 	"strconv"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -10,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/translate"
 )
 
@@ -27,6 +29,20 @@ import (
 //   - kompose.init.containers.*: an init container after the waits.
 //   - kompose.ephemeral-storage.*, kompose.controller.port.expose
 //     (hostPort), kompose.volume.subpath, kompose.volume.selector.
+
+// hpaLabels are the labels that ask for an autoscaler, for positions.
+var hpaLabels = []string{"kompose.hpa.cpu", "kompose.hpa.memory", "kompose.hpa.replicas.min", "kompose.hpa.replicas.max"}
+
+// labelSrc is where the first of the kompose labels keys that s sets is
+// written; else its labels.
+func labelSrc(s *translate.Service, keys ...string) diag.Src {
+	for _, k := range keys {
+		if src, ok := s.LabelSrc[k]; ok {
+			return src
+		}
+	}
+	return sub(s.Src, "labels")
+}
 
 // kindCronJob is a scheduled service.
 const kindCronJob = "CronJob"
@@ -57,6 +73,13 @@ func renameWhy(s *translate.Service) string {
 	if s.Ext.NameOverride != "" {
 		return "kompose.service.name_override"
 	}
+	long := fmt.Sprintf("names here are at most %d characters, leaving room for the suffixes Kubernetes adds", maxName)
+	switch {
+	case dnsName(s.Name, len(s.Name)+8) == s.Name: // only cut for length
+		return long
+	case len(dnsName(s.Name, len(s.Name)+8)) > maxName:
+		return "DNS names allow only a-z, 0-9 and '-', and " + long
+	}
 	return "DNS names allow only a-z, 0-9 and '-'"
 }
 
@@ -64,7 +87,7 @@ func renameWhy(s *translate.Service) string {
 func (p *planner) cronKind(si *svcInfo) string {
 	s := si.s
 	if s.Ext.Workload != "" && s.Ext.Workload != "job" {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s has a kompose.cronjob.schedule and asks to be a %s; it runs as a CronJob", s.Name, s.Ext.Workload)
+		p.warn(CodeKompose, labelSrc(s, "kompose.controller.type", "kompose.cronjob.schedule"), "service %s has a kompose.cronjob.schedule and asks to be a %s; it runs as a CronJob", s.Name, s.Ext.Workload)
 	}
 	if s.Restart.Policy == "always" || s.Restart.Policy == "unless-stopped" {
 		p.warn(CodeKompose, sub(s.Src, "restart"), "service %s runs on a schedule (a CronJob); each run ends when its container exits, restart: %s notwithstanding", s.Name, s.Restart.Policy)
@@ -84,31 +107,34 @@ func (p *planner) planKompose(si *svcInfo) {
 	si.readiness = p.planProbe(si, s.Ext.Readiness, "readiness")
 	si.liveness = p.planProbe(si, s.Ext.Liveness, "liveness")
 	if s.Ext.NodePort > 0 && si.serviceType != corev1.ServiceTypeNodePort && si.serviceType != corev1.ServiceTypeLoadBalancer {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s asks for node port %d but its Service is not of type NodePort (set kompose.service.type: nodeport); the node port is not used", s.Name, s.Ext.NodePort)
+		p.warn(CodeKompose, labelSrc(s, "kompose.service.nodeport.port"), "service %s asks for node port %d but its Service is not of type NodePort (set kompose.service.type: nodeport); the node port is not used", s.Name, s.Ext.NodePort)
 	}
 	if s.Ext.NodePort > 0 && len(si.ports) > 1 {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s has %d ports; node port %d goes to the first, %s", s.Name, len(si.ports), s.Ext.NodePort, si.ports[0].name)
+		p.warn(CodeKompose, labelSrc(s, "kompose.service.nodeport.port"), "service %s has %d ports; node port %d goes to the first, %s", s.Name, len(si.ports), s.Ext.NodePort, si.ports[0].name)
 	}
 	if s.Ext.HostPorts {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s opens its published ports on the node it runs on (hostPort): two of its pods cannot share a node, and the port is open outside any NetworkPolicy", s.Name)
+		p.warn(CodeKompose, labelSrc(s, "kompose.controller.port.expose"), "service %s opens its published ports on the node it runs on (hostPort): two of its pods cannot share a node, and the port is open outside any NetworkPolicy", s.Name)
 	}
 }
 
 func (p *planner) planHPA(si *svcInfo, a *translate.Autoscale) *hpaPlan {
 	s := si.s
 	if si.kind != kindDeployment && si.kind != kindStatefulSet {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s runs as a %s, which cannot be autoscaled; the kompose.hpa labels are ignored", s.Name, si.kind)
+		p.warn(CodeKompose, labelSrc(s, hpaLabels...), "service %s runs as a %s, which cannot be autoscaled; the kompose.hpa labels are ignored", s.Name, si.kind)
 		return nil
 	}
 	h := &hpaPlan{min: a.Min, max: a.Max}
 	if h.min == 0 {
 		h.min = max(replicas(s), 1)
+		if replicas(s) == 0 {
+			p.warn(CodeKompose, sub(s.Src, "deploy.replicas"), "service %s has deploy.replicas: 0, but an autoscaler keeps at least one replica running (minReplicas 1); drop the kompose.hpa labels to run none", s.Name)
+		}
 	}
 	if h.max == 0 {
 		h.max = max(h.min, defaultHPAMax)
 	}
 	if h.min > h.max {
-		p.warn(CodeKompose, sub(s.Src, "labels"), "service %s: kompose.hpa.replicas.max %d is less than its %d replicas; the autoscaler keeps %d", s.Name, h.max, h.min, h.max)
+		p.warn(CodeKompose, labelSrc(s, "kompose.hpa.replicas.max"), "service %s: kompose.hpa.replicas.max %d is less than its %d replicas; the autoscaler keeps %d", s.Name, h.max, h.min, h.max)
 		h.min = h.max
 	}
 	utilisation := func(name corev1.ResourceName, pct int) autoscalingv2.MetricSpec {
@@ -130,19 +156,19 @@ func (p *planner) planHPA(si *svcInfo, a *translate.Autoscale) *hpaPlan {
 	if cpuPct > 0 {
 		h.metrics = append(h.metrics, utilisation(corev1.ResourceCPU, cpuPct))
 		if s.Resources.CPUReserve == 0 {
-			p.warn(CodeKompose, sub(s.Src, "labels"), "service %s is autoscaled on CPU use relative to its request, but reserves no CPU (deploy.resources.reservations.cpus); the autoscaler cannot compute it", s.Name)
+			p.warn(CodeKompose, labelSrc(s, append([]string{"kompose.hpa.cpu"}, hpaLabels...)...), "service %s is autoscaled on CPU use relative to its request, but reserves no CPU (deploy.resources.reservations.cpus); the autoscaler cannot compute it", s.Name)
 		}
 	}
 	if a.Memory > 0 {
 		h.metrics = append(h.metrics, utilisation(corev1.ResourceMemory, a.Memory))
 		if s.Resources.MemReserve == 0 {
-			p.warn(CodeKompose, sub(s.Src, "labels"), "service %s is autoscaled on memory use relative to its request, but reserves no memory (deploy.resources.reservations.memory); the autoscaler cannot compute it", s.Name)
+			p.warn(CodeKompose, labelSrc(s, "kompose.hpa.memory"), "service %s is autoscaled on memory use relative to its request, but reserves no memory (deploy.resources.reservations.memory); the autoscaler cannot compute it", s.Name)
 		}
 	}
 	if a.MemoryValue != "" {
 		q, err := resource.ParseQuantity(a.MemoryValue)
 		if err != nil {
-			p.warn(CodeKompose, sub(s.Src, "labels"), "service %s: kompose.hpa.memory %q is not a Kubernetes quantity; no memory metric", s.Name, a.MemoryValue)
+			p.warn(CodeKompose, labelSrc(s, "kompose.hpa.memory"), "service %s: kompose.hpa.memory %q is not a Kubernetes quantity; no memory metric", s.Name, a.MemoryValue)
 		} else {
 			h.metrics = append(h.metrics, autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceMemory,
 				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: &q}}})

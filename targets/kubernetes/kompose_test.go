@@ -61,7 +61,7 @@ func TestKomposeAutoscaler(t *testing.T) {
 	if strings.Contains(files["web-deployment.yaml"], "replicas:") {
 		t.Errorf("the Deployment sets replicas the autoscaler owns:\n%s", files["web-deployment.yaml"])
 	}
-	if !hasCodeAt(ds, CodeKompose, "services.cache.labels") {
+	if !hasCodeAt(ds, CodeKompose, "services.cache.labels.kompose.hpa.memory") {
 		t.Errorf("no K8S150 that the DaemonSet cache cannot be autoscaled: %v", ds)
 	}
 	if anyDiag(ds, CodeKompose, func(d diag.Diagnostic) bool { return strings.HasPrefix(d.Path, "services.web") }) {
@@ -97,7 +97,7 @@ func TestKomposeAutoscalerRefusedForDaemonSet(t *testing.T) {
 	if _, ok := files["agent-horizontalpodautoscaler.yaml"]; ok {
 		t.Error("a DaemonSet got an autoscaler")
 	}
-	if !hasCodeAt(ds, CodeKompose, "services.agent.labels") {
+	if !hasCodeAt(ds, CodeKompose, "services.agent.labels.kompose.hpa.cpu") {
 		t.Errorf("no %s warning: %v", CodeKompose, ds)
 	}
 }
@@ -105,7 +105,7 @@ func TestKomposeAutoscalerRefusedForDaemonSet(t *testing.T) {
 func TestKomposeAutoscalerWarnsWithoutRequests(t *testing.T) {
 	files, ds := convert(t, "services:\n  web:\n    image: x\n    ports: [\"80\"]\n    labels:\n      kompose.hpa.replicas.min: \"2\"\n", "generic", Options{})
 	mustContain(t, files, "web-horizontalpodautoscaler.yaml", "averageUtilization: 50", "minReplicas: 2", "maxReplicas: 3")
-	if !hasCodeAt(ds, CodeKompose, "services.web.labels") {
+	if !hasCodeAt(ds, CodeKompose, "services.web.labels.kompose.hpa.replicas.min") {
 		t.Errorf("no warning that the CPU request is missing: %v", ds)
 	}
 }
@@ -177,7 +177,7 @@ func TestKomposeNodePortNeedsType(t *testing.T) {
 	if strings.Contains(files["web-service.yaml"], "nodePort") {
 		t.Errorf("a node port on a ClusterIP Service:\n%s", files["web-service.yaml"])
 	}
-	if !hasCodeAt(ds, CodeKompose, "services.web.labels") {
+	if !hasCodeAt(ds, CodeKompose, "services.web.labels.kompose.service.nodeport.port") {
 		t.Errorf("no warning that the node port is unused: %v", ds)
 	}
 	files, _ = convert(t, "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n    labels:\n      kompose.service.type: nodeport\n      kompose.service.nodeport.port: \"30080\"\n      kompose.service.external-traffic-policy: local\n", "generic", Options{})
@@ -213,4 +213,37 @@ func TestNoNamespaceObject(t *testing.T) {
 func TestTLSFlag(t *testing.T) {
 	files, _ := convert(t, "services:\n  web: {image: x, ports: [\"8080:80\"]}\n", "egi-im", Options{Expose: []string{"web"}, TLS: true})
 	mustContain(t, files, "web-ingress.yaml", "tls:", "secretName: web-tls", "cert-manager.io/cluster-issuer")
+}
+
+// Before: K8S123 said "DNS names allow only a-z, 0-9 and '-'" of a name
+// cut for length only; a label list item without '=' was placed at the
+// labels: key; a CronJob with restart: always also got K8S129 calling it a
+// Job; deploy.replicas: 0 with an autoscaler became minReplicas 1 silently.
+func TestKomposeMessagesAndPositions(t *testing.T) {
+	long := strings.Repeat("a", 58)
+	_, ds := convert(t, "services:\n  "+long+":\n    image: x\n    restart: always\n    labels: {kompose.cronjob.schedule: \"@hourly\"}\n", "generic", Options{})
+	if !anyDiag(ds, CodeRenamed, func(d diag.Diagnostic) bool {
+		return strings.Contains(d.Message, "at most 52 characters") && !strings.Contains(d.Message, "allow only")
+	}) {
+		t.Errorf("K8S123 should give the length as the reason: %v", ds)
+	}
+	if hasCode(ds, CodeRestart) || !hasCodeAt(ds, CodeKompose, "services."+long+".restart") {
+		t.Errorf("want K8S150 for restart: always of a CronJob and no K8S129 calling it a Job: %v", ds)
+	}
+	files, ds := convert(t, `services:
+  web:
+    image: x
+    ports: ["80"]
+    deploy: {replicas: 0}
+    labels:
+      - kompose.hpa.replicas.max=4
+      - kompose.hpa.cpu
+`, "generic", Options{})
+	mustContain(t, files, "web-horizontalpodautoscaler.yaml", "minReplicas: 1")
+	if !hasCodeAt(ds, CodeKompose, "services.web.deploy.replicas") {
+		t.Errorf("no K8S150 that replicas: 0 becomes minReplicas 1: %v", ds)
+	}
+	if !anyDiag(ds, CodeKompose, func(d diag.Diagnostic) bool { return d.Path == "services.web.labels[1]" && d.Pos.Line == 8 }) {
+		t.Errorf("the label without '=' is placed at its item, 8:9 labels[1]: %v", ds)
+	}
 }

@@ -181,7 +181,7 @@ func (e *emitter) jobSpec(si *svcInfo, pod corev1.PodTemplateSpec) batchv1.JobSp
 		if s.Restart.MaxAttempts > 0 {
 			spec.BackoffLimit = int32p(s.Restart.MaxAttempts)
 		}
-		if s.Restart.Policy != "on-failure" {
+		if s.Restart.Policy != "on-failure" && si.kind != kindCronJob { // cronKind says what a CronJob does
 			e.warn(CodeRestart, sub(s.Src, "restart"), "service %s runs as a Job, which retries a failed run at most %d times instead of restarting it always", s.Name, *spec.BackoffLimit)
 		}
 	}
