@@ -17,8 +17,8 @@ run:
 # The Kubernetes tests need the API server from `make e2e-deps` (they skip
 # without it, and fail without it in CI).
 test:
-	$(GO) test -skip '^TestCorpus' ./...
-	$(GO) test -count=1 -run '^TestCorpus' -v ./translate/ ./golden/ 2>&1 | grep -E '^(corpus:|kubernetes corpus:|helm corpus:|batch corpus:|cloud-init corpus:|--- |ok |FAIL|panic)'
+	$(GO) test -timeout 20m -skip '^TestCorpus' ./...
+	$(GO) test -count=1 -timeout 30m -run '^TestCorpus' -v ./translate/ ./golden/ 2>&1 | grep -E '^(corpus:|kubernetes corpus:|helm corpus:|batch corpus:|cloud-init corpus:|--- |ok |FAIL|panic)'
 
 # Rewrite the goldens from the current code; review `git diff golden/`.
 golden:
