@@ -301,3 +301,22 @@ func TestDiagnosticsSorted(t *testing.T) {
 		t.Errorf("unexpected order:\n%s", diagText(ds))
 	}
 }
+
+// Before, a label list item without '=' (compose reads an empty value)
+// was placed at the labels: key, with a map-style path.
+func TestLabelItemWithoutValuePosition(t *testing.T) {
+	dir := project(t, map[string]string{"compose.yaml": `services:
+  a:
+    image: busybox
+    labels:
+      - kompose.service.type=nodeport
+      - kompose.hpa.cpu
+`})
+	_, ds := loadDiags(t, Options{ProjectDir: dir})
+	for _, d := range ds {
+		if d.Code == CodeKomposeValue && d.Path == "services.a.labels[1]" && d.Pos.Line == 6 && d.Pos.Col == 9 {
+			return
+		}
+	}
+	t.Errorf("want TR106 at 6:9 services.a.labels[1]:\n%s", diagText(ds))
+}
