@@ -1,5 +1,11 @@
 package targets
 
+import (
+	"fmt"
+	"os"
+	"regexp"
+)
+
 // Verdicts of a Feature.
 const (
 	Kept     = "kept"     // the output does what compose does
@@ -45,4 +51,22 @@ func CodesCovered(table []Feature, codes []string) []string {
 		}
 	}
 	return problems
+}
+
+// CodesCoveredFile is CodesCovered for the codes a target's codes.go
+// spells as string literals "PREFIXnnn"; fewer than least found means
+// the file was not read as expected, an error.
+func CodesCoveredFile(table []Feature, codesFile, prefix string, least int) ([]string, error) {
+	src, err := os.ReadFile(codesFile)
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for _, m := range regexp.MustCompile(`"(`+regexp.QuoteMeta(prefix)+`\d+)"`).FindAllStringSubmatch(string(src), -1) {
+		codes = append(codes, m[1])
+	}
+	if len(codes) < least {
+		return nil, fmt.Errorf("found %d %s codes in %s, want at least %d: the parse is wrong", len(codes), prefix, codesFile, least)
+	}
+	return CodesCovered(table, codes), nil
 }
