@@ -17,7 +17,6 @@ func (c *chart) readme() string {
 	b.WriteString("Services keep their compose names, which the application's settings refer to (`db:5432`), so one namespace holds one release of the chart. ")
 	b.WriteString("Claims are kept when the release is uninstalled (`persistence.<claim>.keep`); delete them by hand to drop the data.\n\n")
 	b.WriteString("`services.<service>.enabled: false` leaves a service's objects out; the services that depend on it then start without waiting for it (provide it yourself, e.g. an external database under the same Service name, or go without it); a service sharing another's pod loses its container, and its Service goes with the pod's owner.\n\n")
-	b.WriteString("A Job's name ends in the release's revision (`-r<revision>`): its pod template cannot change, so each `helm upgrade` creates a Job of its own, which runs again, and Helm deletes the previous revision's; the services that wait for it restart to wait for the new one.\n\n")
 	b.WriteString("What the site decided at conversion stays in the templates: which non-HTTP ports are node ports by default, NFS volumes, restricted pod security, which volumes are shared. ")
 	b.WriteString("The `site` values carry the rest (classes, domain, issuer), so the chart installs on another cluster of the same kind; convert again with `--site` for one that differs in those.\n\n")
 	b.WriteString("`transship convert --to helm -o -` refuses: a chart is a directory. Render it with `helm template NAME DIR`.\n\n")
