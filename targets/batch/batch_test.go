@@ -171,7 +171,7 @@ func TestWrapperSyntax(t *testing.T) {
 			t.Errorf("job.sub: %q is not a submit command", l)
 		}
 	}
-	for _, want := range []string{"universe                 = vanilla", "request_gpus             = 1", "requirements             = HAS_SINGULARITY =?= True", "accounting_group         = group_x", `environment              = "TRANSSHIP_PROJECT_DIR=p TRANSSHIP_JOB_ID=$(Cluster).$(Process)"`} {
+	for _, want := range []string{"universe                 = vanilla", "request_gpus             = 1", "requirements             = HAS_SINGULARITY =?= True", "accounting_group         = group_x", `environment              = "TRANSSHIP_PROJECT_DIR=. TRANSSHIP_JOB_ID=$(Cluster).$(Process)"`} {
 		if !strings.Contains(out["job.sub"], want+"\n") {
 			t.Errorf("job.sub lacks %q", want)
 		}

@@ -20,6 +20,7 @@ type project struct {
 	names    []string          // every name the hosts file maps to 127.0.0.1
 	ports    map[string]string // "tcp/80" -> the service listening on it
 	diags    diag.Diagnostics
+	condor   condorFiles // HTCondor's transfer lists
 }
 
 // service is one service's part of run.sh.
@@ -177,6 +178,9 @@ func (p *project) projectWarnings() {
 		for _, v := range p.g.Volumes {
 			p.warn(CodeSandbox, v.Src, "volume %s comes back in the job's output sandbox, in %s (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element", v.Name, VolumesTarball)
 		}
+	}
+	if p.o.Site.Scheduler == "htcondor" {
+		p.condor = p.condorTransfer()
 	}
 	if sched := p.o.Site.Scheduler; sched == "htcondor" || sched == "dirac" {
 		for _, s := range p.g.Services {

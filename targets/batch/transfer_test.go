@@ -1,0 +1,93 @@
+package batch_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/transship/transship/targets/batch"
+	"github.com/transship/transship/translate"
+)
+
+// TestCondorTransfer: an HTCondor job sends only the project entries its
+// services mount and brings back the named volumes and read-write binds,
+// for the examples. No HTCondor runs here (and condor_submit is not
+// installable), so the lists are checked as text: this is the limit.
+func TestCondorTransfer(t *testing.T) {
+	for _, c := range []struct{ example, in, out string }{
+		{"batch-pipeline", "../ex/batch-pipeline/pipeline, ../ex/batch-pipeline/results", "results, volumes"},
+		{"secrets-configs", "../ex/secrets-configs/prometheus.yml, ../ex/secrets-configs/secrets", "volumes"},
+		{"web-db-cache", "", "volumes"},
+	} {
+		t.Run(c.example, func(t *testing.T) {
+			files := []string{filepath.Join("..", "..", "examples", c.example, "compose.yaml")}
+			g, ds := translate.Load(context.Background(), translate.Options{Files: files, Env: []string{"POSTGRES_PASSWORD=x"}})
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			sb := slurmSite
+			sb.Scheduler = "htcondor"
+			out, eds := batch.Emit(g, batch.Options{Site: sb, ProjectDir: "../ex/" + c.example})
+			if eds.HasErrors() {
+				t.Fatal(eds)
+			}
+			sub := out[0].Data
+			for _, f := range out {
+				if f.Path == batch.Submit {
+					sub = f.Data
+				}
+			}
+			in := regexp.MustCompile(`(?m)^transfer_input_files += (.*)$`).FindSubmatch(sub)
+			got := ""
+			if in != nil {
+				got = string(in[1])
+			}
+			if got != c.in {
+				t.Errorf("transfer_input_files = %q, want %q\n%s", got, c.in, sub)
+			}
+			o := regexp.MustCompile(`(?m)^transfer_output_files += (.*)$`).FindSubmatch(sub)
+			if o == nil || string(o[1]) != c.out {
+				t.Errorf("transfer_output_files = %q, want %q", o, c.out)
+			}
+			if strings.Contains(string(sub), c.example+",") || strings.Contains(string(sub), "= ../ex/"+c.example+"\n") {
+				t.Errorf("the whole project directory is transferred:\n%s", sub)
+			}
+		})
+	}
+}
+
+// TestCondorTransferEdges: paths outside the project, missing ones and
+// names the launcher uses itself are warned about, never transferred
+// silently.
+func TestCondorTransferEdges(t *testing.T) {
+	svc := &translate.Service{Name: "a", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{
+		{Kind: translate.MountBind, Source: "../shared", Target: "/s", ReadOnly: true},
+		{Kind: translate.MountBind, Source: "out/logs", Target: "/l", SourceKind: "missing"},
+		{Kind: translate.MountBind, Source: "volumes", Target: "/v", ReadOnly: true},
+		{Kind: translate.MountBind, Source: "/abs", Target: "/abs"},
+	}}
+	sb := slurmSite
+	sb.Scheduler = "htcondor"
+	out, ds := emit(t, sb, svc)
+	sub := out[batch.Submit]
+	if !strings.Contains(sub, "transfer_input_files     = ../p/out\n") || !strings.Contains(sub, "transfer_output_files    = out\n") {
+		t.Errorf("want only out/ both ways:\n%s", sub)
+	}
+	var msgs []string
+	for _, d := range ds {
+		if d.Code == batch.CodeTransfer {
+			msgs = append(msgs, d.Message)
+		}
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"cannot transfer ../shared", "out/logs does not exist yet", "where the job keeps its own volumes", "brings out back beside job.sub"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no BAT131 saying %q in:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "/abs") {
+		t.Errorf("an absolute path is the node's (BAT114), not a transfer: %s", all)
+	}
+}
