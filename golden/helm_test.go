@@ -40,21 +40,24 @@ const (
 	testNamespace = "helm-release"
 )
 
-// lintChart is `helm lint --strict DIR`.
-func lintChart(dir string) []error {
+// lintChart is `helm lint --strict DIR [-f VALUES]`.
+func lintChart(dir string, user map[string]any) []error {
 	l := action.NewLint()
 	l.Strict, l.Namespace = true, testNamespace
-	return l.Run([]string{dir}, nil).Errors
+	return l.Run([]string{dir}, user).Errors
 }
 
 // renderChart is `helm template rel DIR -n helm-release`: every
 // rendered manifest by template file name (templates/X.yaml -> X.yaml).
-func renderChart(dir string) (map[string][]byte, error) {
+func renderChart(dir string) (map[string][]byte, error) { return renderChartWith(dir, nil) }
+
+// renderChartWith is renderChart with `-f VALUES` (user, nil for none).
+func renderChartWith(dir string, user map[string]any) (map[string][]byte, error) {
 	ch, err := loader.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := util.ToRenderValuesWithSchemaValidation(ch, nil, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, IsInstall: true}, common.DefaultCapabilities, false)
+	vals, err := util.ToRenderValuesWithSchemaValidation(ch, user, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, IsInstall: true}, common.DefaultCapabilities, false)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +165,24 @@ func compareWithManifests(chart string, rendered map[string][]byte, manifests ma
 	return diffs
 }
 
+// copyValues: Helm's lint deletes the null keys of the values it is
+// given, which render needs to see too (helm lint -f and helm template
+// -f each read the file).
+func copyValues(t *testing.T, v map[string]any) map[string]any {
+	if v == nil {
+		return nil
+	}
+	data, err := yaml.Marshal(v)
+	var out map[string]any
+	if err == nil {
+		err = yaml.Unmarshal(data, &out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // refKinds are the keys that name another object, and its kind.
 var refKinds = map[string]string{"claimName": "PersistentVolumeClaim", "secretName": "Secret", "serviceAccountName": "ServiceAccount"}
 
@@ -233,12 +254,18 @@ func sortedUnion(a, b map[string]any) []string {
 // manifests, and, with a server, dry-runs what it renders.
 func checkChart(t *testing.T, srv *kubeapi.Server, label, dir string, manifests map[string][]byte) bool {
 	t.Helper()
+	return checkChartWith(t, srv, label, dir, nil, manifests)
+}
+
+// checkChartWith is checkChart with values given to lint and render.
+func checkChartWith(t *testing.T, srv *kubeapi.Server, label, dir string, user map[string]any, manifests map[string][]byte) bool {
+	t.Helper()
 	ok := true
-	for _, err := range lintChart(dir) {
+	for _, err := range lintChart(dir, copyValues(t, user)) {
 		t.Errorf("%s: helm lint --strict: %v", label, err)
 		ok = false
 	}
-	rendered, err := renderChart(dir)
+	rendered, err := renderChartWith(dir, user)
 	if err != nil {
 		t.Errorf("%s: helm template: %v", label, err)
 		return false

@@ -38,5 +38,8 @@ func (h *helmFlags) check(fs *pflag.FlagSet, target, out string) string {
 // emitHelm runs the chart with the Kubernetes target's options.
 func (f *convertFlags) emitHelm(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	o := f.kubeOptions(e, fs, g, prof) // its Namespace is empty: check refused --namespace
-	return helmtarget.Emit(g, helmtarget.Options{Kubernetes: o, ChartVersion: f.helm.chartVersion})
+	// The values files of the other sites take the same site flags
+	// (--domain and the like) as the chart's own values.
+	sites := helmtarget.BuiltinSites(func(k *site.Kubernetes) { f.kube.apply(fs, k) })
+	return helmtarget.Emit(g, helmtarget.Options{Kubernetes: o, ChartVersion: f.helm.chartVersion, Sites: sites})
 }

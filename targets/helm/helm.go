@@ -13,18 +13,22 @@ import (
 	"sort"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/targets/kubernetes"
 	"github.com/transship/transship/translate"
 )
 
 // Options of the Helm target: those of the Kubernetes target (its
-// Namespace is not used: a chart takes the release's), and the chart's
-// version.
+// Namespace is not used: a chart takes the release's), the chart's
+// version, and the other sites the chart ships a values file for.
 type Options struct {
 	Kubernetes kubernetes.Options
 	// ChartVersion is Chart.yaml's version; "" is DefaultChartVersion.
 	ChartVersion string
+	// Sites get a values-<name>.yaml each (sites.go): what the chart's
+	// values are when converted for that site instead.
+	Sites []Site
 }
 
 // DefaultChartVersion is the version of a chart made without one.
@@ -41,6 +45,11 @@ type chart struct {
 	kinds          map[string]bool
 	existingClaims map[string]bool
 	vals           *value
+	// What the plan would be under other site settings (variants.go):
+	// the pods' trees with the other pod security, the claims an NFS
+	// server would bind to a static PersistentVolume, with those volumes.
+	flipped   map[string]kubernetes.Object
+	nfsClaims map[string]bool
 }
 
 // Emit renders g as a chart. It is a pure function of its arguments.
@@ -49,44 +58,60 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 		o.ChartVersion = DefaultChartVersion
 	}
 	o.Kubernetes.Namespace = ""
+	c, objs, files, ds := render(g, o)
+	if c == nil {
+		return nil, ds
+	}
+	for _, s := range o.Sites {
+		files = append(files, c.siteFile(s, objs))
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, ds
+}
+
+// render makes the chart of g for o's site: its files, the plan's
+// objects, and the chart whose values they read.
+func render(g *translate.Graph, o Options) (*chart, []kubernetes.Object, []targets.File, diag.Diagnostics) {
 	p, ds := kubernetes.Decide(g, o.Kubernetes)
 	if p == nil {
-		return nil, ds
+		return nil, nil, nil, ds
 	}
 	objs, rds := p.Objects()
 	ds = append(ds, rds...)
 	if ds.HasErrors() {
-		return nil, ds
+		return nil, nil, nil, ds
 	}
 	c := &chart{name: kubernetes.DNSName(g.Name), g: g, o: o, svcs: map[string]kubernetes.Service{},
 		kinds: map[string]bool{}, existingClaims: map[string]bool{}, vals: &value{}}
 	for _, s := range p.Services() {
 		c.svcs[s.Name] = s
 	}
+	tpls := c.variants(g, objs)
 	c.siteValues()
 	app := appVersion(objs, c.svcs)
 	var files []targets.File
-	for _, obj := range objs {
+	for _, obj := range tpls {
 		c.kinds[obj.Kind+"/"+obj.Name] = true
 		if obj.Kind == "PersistentVolumeClaim" {
 			c.existingClaims[obj.Name] = true
 		}
 	}
-	for _, obj := range objs {
+	for _, obj := range tpls {
 		if obj.Kind == "Namespace" {
 			continue // the release's namespace: helm install -n NS --create-namespace
 		}
 		files = append(files, targets.File{Path: "templates/" + obj.File(), Data: c.template(obj)})
 	}
 	files = append(files, c.chartFiles(objs, app)...)
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return files, ds
+	return c, objs, files, ds
 }
 
 // siteValues are the site's settings that the templates read, so that one
-// chart serves several sites. What the site decided in the plan (node
-// ports for non-HTTP ports, NFS volumes, restricted pods, which volumes
-// are shared) is in the templates and the other values.
+// chart serves several sites. What the site decided about single
+// services (the type of their Services, their claims' classes) is in
+// their own values; what changes the plan's structure (which volumes are
+// shared, so Deployment or StatefulSet) stays as converted (sites.go
+// lists it in the values files).
 func (c *chart) siteValues() {
 	s := c.o.Kubernetes.Site
 	c.vals.describe([]string{"site"}, "The site's settings (--site at conversion): change them to install the chart on another cluster.")
@@ -104,6 +129,14 @@ func (c *chart) siteValues() {
 	set("tlsIssuerKind", "string", firstNonEmpty(s.TLSIssuerKind, "ClusterIssuer"), "ClusterIssuer or Issuer.").enum = []string{"ClusterIssuer", "Issuer"}
 	set("storageClass", "string", s.StorageClass, "Storage class of ReadWriteOnce claims; empty: the cluster's default.")
 	set("sharedStorageClass", "string", s.SharedStorageClass, "Storage class of ReadWriteMany claims; empty: the cluster's default.")
+	set("runAsNonRoot", "boolean", s.RunAsNonRoot, "Run every pod under the restricted Pod Security Standard (non-root, no privilege escalation, no capabilities, the runtime's seccomp profile), as sites that enforce it require.")
+	var nfs site.NFS
+	if s.NFS != nil {
+		nfs = *s.NFS
+	}
+	c.vals.describe([]string{"site", "nfs"}, "An NFS export for the shared claims: each gets a static PersistentVolume at <path>/<project>/<claim> on it, instead of the shared storage class.")
+	c.vals.set([]string{"site", "nfs", "server"}, "string", nfs.Server, "NFS server; empty: no NFS volumes.")
+	c.vals.set([]string{"site", "nfs", "path"}, "string", nfs.Path, "Exported directory the volumes are under.")
 }
 
 func (c *chart) siteValue(key string) string {

@@ -55,6 +55,7 @@ func (c *chart) template(o kubernetes.Object) []byte {
 		c.claim(t, o.Tree, o.Name, true)
 	case "PersistentVolume":
 		t.conds = append(t.conds, fmt.Sprintf("not (index .Values.persistence %q).existingClaim", o.Name))
+		c.nfsVolume(t)
 	case "Secret":
 		c.vals.set([]string{"secrets", o.Name, "existingSecret"}, "string", "", "Name of an existing Secret to mount instead of the chart's own (whose data is in the templates, not in the values).")
 		t.conds = append(t.conds, fmt.Sprintf("not (index .Values.secrets %q).existingSecret", o.Name))

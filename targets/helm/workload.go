@@ -12,6 +12,7 @@ import (
 func (c *chart) workload(t *tpl) {
 	o := t.obj
 	svc := c.owner(o)
+	c.podSecurity(o)
 	spec, _ := mapAt(o.Tree, "spec")
 	if _, ok := spec["replicas"]; ok && (o.Kind == "Deployment" || o.Kind == "StatefulSet") {
 		c.vals.set([]string{"services", svc, "replicas"}, "integer", number(spec["replicas"]), "Number of pods.")
@@ -193,9 +194,6 @@ func (c *chart) claim(t *tpl, m map[string]any, name string, own bool) {
 		md, _ := mapAt(m, "metadata")
 		md["annotations"] = block(fmt.Sprintf("{{- if %s.keep }}", ref), "annotations:\n  helm.sh/resource-policy: keep", "{{- end }}")
 	}
-	if _, nfs := spec["volumeName"]; nfs {
-		return // bound to the chart's NFS volume: its class and size are the volume's
-	}
 	modes, _ := spec["accessModes"].([]any)
 	c.vals.set(path("accessModes"), "strings", modes, "Access modes (ReadWriteOnce, ReadWriteMany, ...).")
 	spec["accessModes"] = kubernetes.Block(func(indent int) string {
@@ -214,7 +212,12 @@ func (c *chart) claim(t *tpl, m map[string]any, name string, own bool) {
 	}
 	c.vals.set(path("storageClass"), "string", class, "Storage class; empty: site."+site+", else the cluster's default.")
 	delete(spec, "storageClassName")
-	spec["storageClassName"] = block(fmt.Sprintf("{{- with %s.storageClass | default $.Values.site.%s }}", ref, site), "storageClassName: {{ . | quote }}", "{{- end }}")
+	lines := []string{fmt.Sprintf("{{- with %s.storageClass | default $.Values.site.%s }}", ref, site), "storageClassName: {{ . | quote }}", "{{- end }}"}
+	if own && c.nfsClaims[name] {
+		c.nfsClaim(spec, name, lines)
+		return
+	}
+	spec["storageClassName"] = block(lines...)
 }
 
 func shared(modes []any) bool {
