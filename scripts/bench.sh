@@ -3,8 +3,8 @@
 #  1. builds transship and scripts/composeload (compose-go alone),
 #  2. on gen-compose.py's files (issue 18; `gencompose -triples`) runs
 #     both side by side, interleaved, and prints the CPU and peak-RSS
-#     ratios (CPU = user + sys, best of RUNS; peak RSS = the child's
-#     rusage maxrss, median of RUNS),
+#     ratios (CPU = user + sys; peak RSS = the child's rusage maxrss;
+#     median, min and max of RUNS),
 #  3. times both binaries on synthetic files of 50, 500 and 5000 services
 #     (CPU = user + sys, best of RUNS runs, and peak memory),
 #  4. runs the in-process go test benchmarks of translate.
@@ -20,7 +20,7 @@ go build -o "$work/composeload" ./scripts/composeload
 
 # best prints the lowest CPU seconds and the peak KB of RUNS runs of "$@".
 best() {
-  local min="" kb=0 line cpu mem
+  local min="" kb=0 cpu mem
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -o "$work/time" -f '%U %S %M' "$@" >/dev/null 2>&1
     read -r u s mem <"$work/time"
@@ -31,13 +31,21 @@ best() {
   echo "$min $kb"
 }
 
-# side prints "CPU_BEST RSS_MEDIAN" for each of the commands given as
-# strings, run in turn RUNS times (interleaved, so that a busy machine
-# weighs on all alike).
+# stats prints the median, min and max of the numbers on its standard
+# input ("MED MIN MAX").
+stats() {
+  sort -g | awk '{ v[NR] = $1 } END { printf "%s %s %s\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+
+# side prints "CPU_MED CPU_MIN CPU_MAX RSS_MED RSS_MIN RSS_MAX" for each
+# of the commands given as strings, run in turn RUNS times (interleaved,
+# so that a busy machine weighs on all alike). Medians, not best runs:
+# compose-go's own peak RSS at 500 services varies by a quarter from run
+# to run (GOGC=100 pacing), and a best-of would pick its luckiest run.
 side() {
-  local i c u s kb
+  local c u s kb
   local -a cpus=() rss=()
-  for i in $(seq "$RUNS"); do
+  for _ in $(seq "$RUNS"); do
     for c in $(seq $#); do
       eval "/usr/bin/time -o '$work/time' -f '%U %S %M' ${!c} >/dev/null 2>&1"
       read -r u s kb <"$work/time"
@@ -46,29 +54,33 @@ side() {
     done
   done
   for c in $(seq $#); do
-    echo "$(tr ' ' '\n' <<<"${cpus[c]}" | grep . | sort -g | head -1)" \
-      "$(tr ' ' '\n' <<<"${rss[c]}" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+    echo "$(tr ' ' '\n' <<<"${cpus[c]}" | grep . | stats) $(tr ' ' '\n' <<<"${rss[c]}" | grep . | stats)"
   done
 }
 
 # Issue 18's measure: gen-compose.py's files, compose-go's full load (as
 # `docker compose config` does it) against transship's graph and
-# Kubernetes conversion. Ratios are transship / compose-go; the bar is
-# CPU at most 1 and peak RSS within 1.25.
-echo "gen-compose.py files (web/db/cache triples): best CPU s, median peak RSS KB of $RUNS interleaved runs"
-printf '%-9s %-18s %-18s %-18s %-14s %s\n' services compose-go "transship graph" "convert k8s" "graph cpu,rss" "k8s cpu,rss"
+# Kubernetes conversion. Ratios are transship / compose-go of the
+# medians; the bar is CPU at most 1 and peak RSS within 1.25. Each cell
+# is "median [min-max]". BENCH_RATIOS_ONLY=1 stops after this table.
+echo "gen-compose.py files (web/db/cache triples): CPU s (user+sys) and peak RSS KB, median [min-max] of $RUNS interleaved runs"
+printf '%-8s %-10s %-26s %-28s %s\n' services command "CPU s" "peak RSS KB" "ratio cpu,rss"
 for n in 500 5000; do
   f="$work/triples-$n/compose.yaml"
   mkdir -p "$(dirname "$f")" "$work/out-$n"
   go run ./scripts/gencompose -triples "$n" >"$f"
   mapfile -t r < <(side "$work/composeload $f" "$work/transship graph -f $f" \
     "$work/transship convert --to kubernetes -f $f -o $work/out-$n --force")
-  read -r cc ck <<<"${r[0]}"; read -r gc gk <<<"${r[1]}"; read -r kc kk <<<"${r[2]}"
-  printf '%-9s %-18s %-18s %-18s %-14s %s\n' "$n" "$cc $ck" "$gc $gk" "$kc $kk" \
-    "$(awk -v a="$gc" -v b="$cc" -v x="$gk" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')" \
-    "$(awk -v a="$kc" -v b="$cc" -v x="$kk" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')"
+  read -r cc _ _ ck _ _ <<<"${r[0]}"
+  names=(compose-go graph k8s)
+  for c in 0 1 2; do
+    read -r m lo hi km klo khi <<<"${r[c]}"
+    printf '%-8s %-10s %-26s %-28s %s\n' "$n" "${names[c]}" "$m [$lo-$hi]" "$km [$klo-$khi]" \
+      "$(awk -v a="$m" -v b="$cc" -v x="$km" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')"
+  done
 done
 echo
+[ -n "${BENCH_RATIOS_ONLY:-}" ] && exit 0
 
 # compose-go's full load is cubic in a depends_on chain (its cycle check):
 # at 5000 services it takes minutes, so it is timed once there.
