@@ -168,6 +168,8 @@ func TestSiteAgreement(t *testing.T) {
 		{`{"batch": {"requirements": "a\r"}}`, false},
 		{`{"batch": {"dirac_site": "LCG.UKI-LT2-IC-HEP.uk"}}`, true},
 		{`{"batch": {"dirac_site": "CESGA"}}`, false},
+		{`{"batch": {"dirac_output_se": "CESGA-DISK"}}`, true},
+		{`{"batch": {"dirac_output_se": "a b"}}`, false},
 		{`{"batch": {"dirac_tags": []}}`, true},
 		{`{"batch": {"dirac_tags": ["8Processors", "GPU"]}}`, true},
 		{`{"batch": {"dirac_tags": ["multi processor"]}}`, false},

@@ -39,6 +39,7 @@ type Batch struct {
 	Requirements  string            // HTCondor requirements expression; "" = none
 	DiracSite     string            // DIRAC JDL Site, such as "EGI.CESGA.es"; "" = any
 	DiracTags     []string          // DIRAC JDL Tags (e.g. "GPU"); sorted, unique, nil for none
+	DiracOutputSE string            // DIRAC storage element the named volumes' tarball goes to (JDL OutputSE, OutputData); "" = the output sandbox
 	Extra         map[string]string // extra scheduler directives, verbatim: key = option name, e.g. {"constraint" = "haswell"} (see above)
 }
 
@@ -54,21 +55,22 @@ var batchSchema = &hcl.BodySchema{Attributes: attrSchemas(batchFields(&Batch{}))
 // batchFields maps each attribute of the batch block to the field it sets.
 func batchFields(b *Batch) map[string]any {
 	return map[string]any{
-		"scheduler":      &b.Scheduler,
-		"runtime":        &b.Runtime,
-		"walltime":       &b.Walltime,
-		"partition":      &b.Partition,
-		"account":        &b.Account,
-		"qos":            &b.QOS,
-		"min_cpus":       &b.MinCPUs,
-		"min_memory":     &b.MinMemory,
-		"image_cache":    &b.ImageCache,
-		"volume_base":    &b.VolumeBase,
-		"cvmfs_unpacked": &b.CVMFSUnpacked,
-		"requirements":   &b.Requirements,
-		"dirac_site":     &b.DiracSite,
-		"dirac_tags":     &b.DiracTags,
-		"extra":          &b.Extra,
+		"scheduler":       &b.Scheduler,
+		"runtime":         &b.Runtime,
+		"walltime":        &b.Walltime,
+		"partition":       &b.Partition,
+		"account":         &b.Account,
+		"qos":             &b.QOS,
+		"min_cpus":        &b.MinCPUs,
+		"min_memory":      &b.MinMemory,
+		"image_cache":     &b.ImageCache,
+		"volume_base":     &b.VolumeBase,
+		"cvmfs_unpacked":  &b.CVMFSUnpacked,
+		"requirements":    &b.Requirements,
+		"dirac_site":      &b.DiracSite,
+		"dirac_tags":      &b.DiracTags,
+		"dirac_output_se": &b.DiracOutputSE,
+		"extra":           &b.Extra,
 	}
 }
 
@@ -196,6 +198,13 @@ func diracSite(s string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a DIRAC site name: three parts separated by dots, such as \"EGI.CESGA.es\"", s)
+}
+
+func diracSE(s string) string {
+	if s == "" || diracTagRE.MatchString(s) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not a DIRAC storage element name: letters, digits, '_', '.', '+' and '-', such as \"CESGA-DISK\"", s)
 }
 
 func diracTag(s string) string {

@@ -174,7 +174,7 @@ func TestExtends(t *testing.T) {
 	gpu.Extra = map[string]string{"constraint": "a100", "mail-type": "FAIL", "gres": "gpu:1"}
 	diracGPU := egiDirac
 	diracGPU.Walltime, diracGPU.DiracSite, diracGPU.MinCPUs = "12:00:00", "EGI.CESGA.es", 4
-	diracGPU.DiracTags = []string{"GPU", "MultiProcessor"}
+	diracGPU.DiracTags, diracGPU.DiracOutputSE = []string{"GPU", "MultiProcessor"}, "CESGA-DISK"
 	egiDesc, diracDesc := description(t, "egi-im"), description(t, "egi-dirac")
 	cases := []struct {
 		ref, name, extends, description string

@@ -38,6 +38,7 @@ var checks = map[string]func(string) string{
 	"batch.requirements":              oneLine,
 	"batch.dirac_site":                diracSite,
 	"batch.dirac_tags":                diracTag,
+	"batch.dirac_output_se":           diracSE,
 	"batch.extra":                     oneLine,
 	"registry_mirrors":                mirrorPrefix,
 	"cloud_init.secrets":              oneOf("embed", "prompt", "file"),

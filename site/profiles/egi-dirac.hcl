@@ -14,6 +14,8 @@
 # - Grid slots usually come with about 2 GB per core, so 2g is the floor.
 # - Any site and no tags: set dirac_site ("EGI.CESGA.es") or dirac_tags
 #   (["GPU"]) in your own file extending egi-dirac.
+# - Named volumes come back in the output sandbox, which is small; set
+#   dirac_output_se to a storage element of your VO to upload them there.
 # Only the batch block differs from generic; kubernetes is generic's.
 
 extends     = "generic"

@@ -64,6 +64,9 @@ batch {
   requirements = ""
   dirac_site   = ""
   dirac_tags   = []
+  # DIRAC: named volumes come back in the output sandbox (volumes.tar.gz);
+  # a storage element here (dirac_output_se = "CESGA-DISK") takes them instead.
+  dirac_output_se = ""
   # No extra directives (extra = { constraint = "haswell" } adds
   # "#SBATCH --constraint=haswell"); extending profiles merge theirs in.
 }

@@ -7,4 +7,5 @@ batch {
   dirac_site = "EGI.CESGA.es"
   dirac_tags = ["MultiProcessor", "GPU", "MultiProcessor"]
   min_cpus   = 4
+  dirac_output_se = "CESGA-DISK"
 }

@@ -174,9 +174,13 @@ func (p *project) projectWarnings() {
 			p.warn(CodeVolume, v.Src, "volume %s: driver and driver_opts are not kept; it is a directory under TRANSSHIP_VOLUMES", v.Name)
 		}
 	}
-	if p.o.Site.Scheduler == "dirac" && p.usesVolumes() {
+	if se := p.o.Site.DiracOutputSE; p.o.Site.Scheduler == "dirac" && p.usesVolumes() && se != "" {
 		for _, v := range p.g.Volumes {
-			p.warn(CodeSandbox, v.Src, "volume %s comes back in the job's output sandbox, in %s (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element", v.Name, VolumesTarball)
+			p.warn(CodeSandbox, v.Src, "volume %s comes back in %s, uploaded to the storage element %s (the site's dirac_output_se; OutputData; dirac-wms-job-get-output-data JOBID), since the worker's scratch is wiped", v.Name, VolumesTarball, se)
+		}
+	} else if p.o.Site.Scheduler == "dirac" && p.usesVolumes() {
+		for _, v := range p.g.Volumes {
+			p.warn(CodeSandbox, v.Src, "volume %s comes back in the job's output sandbox, in %s (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): name a storage element in the site profile (dirac_output_se) for large data", v.Name, VolumesTarball)
 		}
 	}
 	if p.o.Site.Scheduler == "htcondor" {

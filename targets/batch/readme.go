@@ -34,7 +34,11 @@ func (p *project) readme() string {
 		if p.usesVolumes() {
 			// The note below says volumes stay: on DIRAC they stay only
 			// in the tarball.
-			diracVolumes = fmt.Sprintf("On DIRAC the worker's scratch is wiped after the job: the named\nvolumes come back in the output sandbox as %s\n(dirac-wms-job-get-output JOBID), and TRANSSHIP_JOB_ID, to reuse them,\nmeans unpacking that tarball into volumes/ beside run.sh first.\n\n", VolumesTarball)
+			where := "in the output sandbox as " + VolumesTarball + "\n(dirac-wms-job-get-output JOBID)"
+			if se := s.DiracOutputSE; se != "" {
+				where = "as " + VolumesTarball + ", uploaded to the storage element\n" + se + " under your DIRAC home, in a directory named by the job's ID\n(dirac-wms-job-get-output-data JOBID)"
+			}
+			diracVolumes = fmt.Sprintf("On DIRAC the worker's scratch is wiped after the job: the named\nvolumes come back %s, and TRANSSHIP_JOB_ID, to reuse them,\nmeans unpacking that tarball into volumes/ beside run.sh first.\n\n", where)
 		}
 	default:
 		b.WriteString("Run it on a node with a container runtime:\n\n    ./run.sh\n\n")

@@ -143,7 +143,7 @@ func (w *specWriter) exactCommand(src diag.Src, info *translate.ImageFacts) {
 	}
 	if info.User != "" && s.User == "" {
 		// Apptainer ignores USER; udocker maps it to the submitting user.
-		w.comment("the image's USER %s: the service runs as the user who submits the job", info.User)
+		w.comment("the image's USER %s: %s", info.User, w.p.asSubmitter())
 	}
 }
 
@@ -173,6 +173,20 @@ func (w *specWriter) checkNUL(src diag.Src, what string, vals ...string) bool {
 	return true
 }
 
+// asSubmitter says who a service that is not root runs as. udocker runs
+// it under proot, which reports uid 0 inside the container (seen with
+// udocker 1.3.16), while what it writes on the node belongs to the user.
+func (p *project) asSubmitter() string {
+	const who = "the service runs as the user who submits the job"
+	switch p.o.Site.Runtime {
+	case "udocker":
+		return who + "; udocker's proot shows it as uid 0 inside the container, while the files it writes are that user's"
+	case "auto":
+		return who + "; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's"
+	}
+	return who
+}
+
 func (w *specWriter) user() {
 	s := w.s
 	switch u, _, _ := strings.Cut(s.User, ":"); u {
@@ -181,7 +195,7 @@ func (w *specWriter) user() {
 		w.call("as_root")
 		w.comment("user %s: Apptainer --fakeroot (needs user namespaces), udocker --user=root", s.User)
 	default:
-		w.warn(CodeUser, w.src("user"), "user %s is not kept: the service runs as the user who submits the job", s.User)
+		w.warn(CodeUser, w.src("user"), "user %s is not kept: %s", s.User, w.p.asSubmitter())
 	}
 	if len(s.GroupAdd) > 0 {
 		w.warn(CodeUser, w.src("group_add"), "group_add is not kept: the service has the groups of the user who submits the job")

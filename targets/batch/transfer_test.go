@@ -2,6 +2,7 @@ package batch_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -89,5 +90,49 @@ func TestCondorTransferEdges(t *testing.T) {
 	}
 	if strings.Contains(all, "/abs") {
 		t.Errorf("an absolute path is the node's (BAT114), not a transfer: %s", all)
+	}
+}
+
+// TestDiracOutputSE: with a storage element in the site profile, the
+// volumes' tarball is OutputData there, not in the output sandbox, and
+// BAT130 names the element; without named volumes nothing is uploaded.
+func TestDiracOutputSE(t *testing.T) {
+	vol := &translate.Service{Name: "db", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{{Kind: translate.MountVolume, Source: "data", Target: "/d"}}}
+	g := &translate.Graph{Name: "p", Files: []string{"compose.yaml"}, Services: []*translate.Service{vol}, Volumes: []*translate.Volume{{Name: "data"}}}
+	sb := slurmSite
+	sb.Scheduler, sb.DiracOutputSE = "dirac", "CESGA-DISK"
+	files, ds := batch.Emit(g, batch.Options{Site: sb, ProjectDir: "../p"})
+	jdl := byPath(files)[batch.JDL]
+	for _, want := range []string{`OutputSandbox = {"std.out", "std.err"};`, `OutputData = {"volumes.tar.gz"};`, `OutputSE = "CESGA-DISK";`, `"TRANSSHIP_VOLUMES_TARBALL=volumes.tar.gz"`} {
+		if !strings.Contains(jdl, want) {
+			t.Errorf("job.jdl lacks %s:\n%s", want, jdl)
+		}
+	}
+	if m := fmt.Sprint(ds); !strings.Contains(m, "BAT130") || !strings.Contains(m, "storage element CESGA-DISK") {
+		t.Errorf("no BAT130 naming the storage element: %v", ds)
+	}
+	out, _ := emit(t, sb, &translate.Service{Name: "a", Image: "i", WorkingDir: "/"})
+	if strings.Contains(out[batch.JDL], "OutputData") || strings.Contains(out[batch.JDL], "OutputSE") {
+		t.Errorf("OutputData without volumes:\n%s", out[batch.JDL])
+	}
+}
+
+// TestUserUnderUdocker: BAT106 says that udocker shows a service that
+// runs as the submitting user as uid 0 (proot), when udocker may run it;
+// TestRealExamples sees both under the real runtimes.
+func TestUserUnderUdocker(t *testing.T) {
+	for rt, want := range map[string]string{"udocker": "udocker's proot shows it as uid 0", "auto": "if the job runs with udocker, proot shows it as uid 0", "apptainer": ""} {
+		sb := slurmSite
+		sb.Runtime = rt
+		_, ds := emit(t, sb, &translate.Service{Name: "a", Image: "i", WorkingDir: "/", User: "1000:1000"})
+		var msg string
+		for _, d := range ds {
+			if d.Code == batch.CodeUser {
+				msg = d.Message
+			}
+		}
+		if !strings.Contains(msg, "runs as the user who submits the job") || want != "" && !strings.Contains(msg, want) || want == "" && strings.Contains(msg, "uid 0") {
+			t.Errorf("%s: BAT106 says %q, want %q", rt, msg, want)
+		}
 	}
 }

@@ -198,10 +198,19 @@ func (p *project) jdl() string {
 	list("InputSandbox", "run.sh", dir)
 	str("StdOutput", "std.out")
 	str("StdError", "std.err")
-	if p.usesVolumes() {
+	switch {
+	case p.usesVolumes() && s.DiracOutputSE != "":
+		// The tarball goes to the storage element, registered under the
+		// user's DIRAC home with the job's ID (DIRAC's default path), so
+		// two jobs never write the same file.
+		list("OutputSandbox", "std.out", "std.err")
+		list("OutputData", VolumesTarball)
+		str("OutputSE", s.DiracOutputSE)
+		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
+	case p.usesVolumes():
 		list("OutputSandbox", "std.out", "std.err", VolumesTarball)
 		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
-	} else {
+	default:
 		list("OutputSandbox", "std.out", "std.err")
 		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name)
 	}

@@ -18,10 +18,10 @@
 #   compose.yaml:11:3: BAT110: services.fetch: the image's working directory is not known (Apptainer ignores WORKDIR): service fetch starts in /; set working_dir if the image needs another
 #   compose.yaml:28:9: BAT127: services.fetch.volumes[0]: volume data: fetch runs as root (Apptainer --fakeroot) and process as the user who submits the job: files fetch gives to another uid (chown) become a subordinate uid's, which process cannot write
 #   compose.yaml:31:9: BAT108: services.fetch.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:35:3: BAT106: services.process.user: user 1000:1000 is not kept: the service runs as the user who submits the job
+#   compose.yaml:35:3: BAT106: services.process.user: user 1000:1000 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:46:9: BAT109: services.process.volumes[1]: /opt/pipeline is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:52:9: BAT108: services.process.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:59:3: BAT106: services.summarise.user: user 1000:1000 is not kept: the service runs as the user who submits the job
+#   compose.yaml:59:3: BAT106: services.summarise.user: user 1000:1000 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:69:9: BAT109: services.summarise.volumes[0]: /data is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:70:9: BAT109: services.summarise.volumes[1]: /opt/pipeline is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:77:9: BAT108: services.summarise.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
@@ -536,7 +536,7 @@ echo "fetched $(wc -l < /data/raw/earthquakes.csv) lines"
     workdir /data
     setenv MIN_MAGNITUDE 2.5
     setenv PYTHONDONTWRITEBYTECODE 1
-    # BAT106: user 1000:1000 is not kept: the service runs as the user who submits the job
+    # BAT106: user 1000:1000 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     volume data /data rw
     bind_mount pipeline /opt/pipeline ro
     # BAT109: /opt/pipeline is mounted read-write if the job runs with udocker, which has no read-only mounts
@@ -551,7 +551,7 @@ echo "fetched $(wc -l < /data/raw/earthquakes.csv) lines"
     workdir /data
     setenv PYTHONDONTWRITEBYTECODE 1
     setenv TOP_REGIONS 10
-    # BAT106: user 1000:1000 is not kept: the service runs as the user who submits the job
+    # BAT106: user 1000:1000 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     volume data /data ro
     # BAT109: /data is mounted read-write if the job runs with udocker, which has no read-only mounts
     bind_mount pipeline /opt/pipeline ro

@@ -21,14 +21,14 @@
 #   airflow-common.yaml:20:9: BAT108: services.airflow-init.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   airflow-common.yaml:20:9: BAT108: services.scheduler.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   airflow-common.yaml:20:9: BAT108: services.webserver.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:12:3: BAT106: services.airflow-init.user: user 50000:0 is not kept: the service runs as the user who submits the job
+#   compose.yaml:12:3: BAT106: services.airflow-init.user: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:12:3: BAT110: services.airflow-init: the image's working directory is not known (Apptainer ignores WORKDIR): service airflow-init starts in /; set working_dir if the image needs another
 #   compose.yaml:27:3: BAT105: services.webserver.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:27:3: BAT106: services.webserver.user: user 50000:0 is not kept: the service runs as the user who submits the job
+#   compose.yaml:27:3: BAT106: services.webserver.user: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:27:3: BAT110: services.webserver: the image's working directory is not known (Apptainer ignores WORKDIR): service webserver starts in /; set working_dir if the image needs another
 #   compose.yaml:33:9: BAT102: services.webserver.ports[0]: port 8080 is reachable on the node that runs the job only, not from outside the cluster
 #   compose.yaml:44:3: BAT105: services.scheduler.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
-#   compose.yaml:44:3: BAT106: services.scheduler.user: user 50000:0 is not kept: the service runs as the user who submits the job
+#   compose.yaml:44:3: BAT106: services.scheduler.user: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:44:3: BAT110: services.scheduler: the image's working directory is not known (Apptainer ignores WORKDIR): service scheduler starts in /; set working_dir if the image needs another
 #   postgres.yaml:4:3: BAT105: services.postgres.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
 #   postgres.yaml:4:3: BAT110: services.postgres: the image's working directory is not known (Apptainer ignores WORKDIR): service postgres starts in /; set working_dir if the image needs another
@@ -545,7 +545,7 @@ spec() {
     setenv _AIRFLOW_WWW_USER_CREATE true
     setenv _AIRFLOW_WWW_USER_PASSWORD change-me
     setenv _AIRFLOW_WWW_USER_USERNAME admin
-    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job
+    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     bind_mount dags /opt/airflow/dags ro
     # BAT109: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
     volume airflow-logs /opt/airflow/logs rw
@@ -564,7 +564,7 @@ spec() {
     setenv AIRFLOW__CORE__LOAD_EXAMPLES false
     setenv AIRFLOW__DATABASE__SQL_ALCHEMY_CONN 'postgresql+psycopg2://airflow:change-me@postgres:5432/airflow'
     setenv AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK true
-    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job
+    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     bind_mount dags /opt/airflow/dags ro
     # BAT109: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
     volume airflow-logs /opt/airflow/logs rw
@@ -585,7 +585,7 @@ spec() {
     setenv AIRFLOW__CORE__FERNET_KEY ''
     setenv AIRFLOW__CORE__LOAD_EXAMPLES false
     setenv AIRFLOW__DATABASE__SQL_ALCHEMY_CONN 'postgresql+psycopg2://airflow:change-me@postgres:5432/airflow'
-    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job
+    # BAT106: user 50000:0 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     bind_mount dags /opt/airflow/dags ro
     # BAT109: /opt/airflow/dags is mounted read-write if the job runs with udocker, which has no read-only mounts
     volume airflow-logs /opt/airflow/logs rw

@@ -526,7 +526,7 @@ spec() {
     args /app/bin/api serve --port 8080
     workdir /app
     # working dir /app and command from the image's config (registry.transship.example/demo/api@sha256:4d41f15cc1915c599eb20ef5f7241e41d17a2c69e4291fd090e59fa1437fa063)
-    # the image's USER 1000: the service runs as the user who submits the job
+    # the image's USER 1000: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
     setenv QUEUE_URL 'http://queue:7000'
     ;;
   *) die 70 "internal: no service $1" ;;

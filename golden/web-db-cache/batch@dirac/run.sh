@@ -29,8 +29,8 @@
 #   compose.yaml:74:3: BAT110: services.cache: the image's working directory is not known (Apptainer ignores WORKDIR): service cache starts in /; set working_dir if the image needs another
 #   compose.yaml:74:3: BAT129: services.cache.command: an empty argument is dropped if the job runs with udocker, whose command line skips empty words: the service gets one argument less
 #   compose.yaml:86:9: BAT108: services.cache.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
-#   compose.yaml:91:3: BAT130: volumes.gitea-data: volume gitea-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element
-#   compose.yaml:92:3: BAT130: volumes.db-data: volume db-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): keep large data in a storage element
+#   compose.yaml:91:3: BAT130: volumes.gitea-data: volume gitea-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): name a storage element in the site profile (dirac_output_se) for large data
+#   compose.yaml:92:3: BAT130: volumes.db-data: volume db-data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): name a storage element in the site profile (dirac_output_se) for large data
 set -euo pipefail
 
 project='web-db-cache'
