@@ -58,7 +58,7 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 		o.ChartVersion = DefaultChartVersion
 	}
 	o.Kubernetes.Namespace = ""
-	c, objs, files, ds := render(g, o)
+	c, objs, files, ds := render(g, o, true)
 	if c == nil {
 		return nil, ds
 	}
@@ -70,8 +70,10 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 }
 
 // render makes the chart of g for o's site: its files, the plan's
-// objects, and the chart whose values they read.
-func render(g *translate.Graph, o Options) (*chart, []kubernetes.Object, []targets.File, diag.Diagnostics) {
+// objects, and the chart whose values they read. Without variants (for
+// a values file, which needs only the values) the other branches of the
+// site's settings are left out: they read no value of their own.
+func render(g *translate.Graph, o Options, variants bool) (*chart, []kubernetes.Object, []targets.File, diag.Diagnostics) {
 	p, ds := kubernetes.Decide(g, o.Kubernetes)
 	if p == nil {
 		return nil, nil, nil, ds
@@ -86,7 +88,10 @@ func render(g *translate.Graph, o Options) (*chart, []kubernetes.Object, []targe
 	for _, s := range p.Services() {
 		c.svcs[s.Name] = s
 	}
-	tpls := c.variants(g, objs)
+	tpls := objs
+	if variants {
+		tpls = c.variants(g, objs)
+	}
 	c.siteValues()
 	app := appVersion(objs, c.svcs)
 	var files []targets.File

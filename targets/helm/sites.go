@@ -57,7 +57,7 @@ func BuiltinSites(apply func(*site.Kubernetes)) []Site {
 func (c *chart) siteFile(s Site, objs []kubernetes.Object) targets.File {
 	o := c.o
 	o.Kubernetes.Site = s.Kubernetes
-	other, otherObjs, _, _ := render(c.g, o)
+	other, otherObjs, _, _ := render(c.g, o, false)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Values for the site %s: helm install NAME . -f values-%s.yaml\n", s.Name, s.Name)
 	fmt.Fprintf(&b, "# They are the values that differ when the project is converted with --site %s.\n", s.Name)
