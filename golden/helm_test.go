@@ -381,9 +381,10 @@ func corpusChart(t *testing.T, g *translate.Graph, siteName string) (string, map
 	if ds.HasErrors() {
 		return "", nil, fmt.Errorf("site: %v", ds)
 	}
-	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)}
+	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile),
+		Dirs: translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)}
 	files, hds := helm.Emit(g, helm.Options{Kubernetes: o})
-	kfiles, kds := kubernetes.Emit(g, kubernetes.Options{Site: o.Site, Files: o.Files})
+	kfiles, kds := kubernetes.Emit(g, kubernetes.Options{Site: o.Site, Files: o.Files, Dirs: o.Dirs})
 	for _, d := range append(hds, kds...) {
 		if d.Severity == diag.Error {
 			return "", nil, fmt.Errorf("%s", d.Format(""))

@@ -140,7 +140,8 @@ func convertCorpus(g *translate.Graph, siteName string) (manifests, error) {
 	if ds.HasErrors() {
 		return nil, fmt.Errorf("site: %v", ds)
 	}
-	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)}
+	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile),
+		Dirs: translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)}
 	files, eds := kubernetes.Emit(g, o)
 	for _, d := range eds {
 		if d.Severity == diag.Error {

@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -94,4 +95,102 @@ func readProjectFile(root, name string, max int64) FileData {
 		return FileData{Problem: fmt.Sprintf("it is larger than %d KiB", max>>10)}
 	}
 	return FileData{Data: data}
+}
+
+// DirData is a project directory's files, or why they were not read.
+type DirData struct {
+	Files   []DirFile
+	Problem string // "" when Files is the whole directory
+}
+
+// DirFile is one regular file of a directory, by its slash-separated
+// path inside it. Exec says someone may run it: a script directory
+// mounted read-only must stay runnable where it lands.
+type DirFile struct {
+	Path string
+	Data []byte
+	Exec bool
+}
+
+// EmbeddableDirs lists the bind-mounted project directories a target may
+// embed, project-relative and sorted.
+func (g *Graph) EmbeddableDirs() []string {
+	set := map[string]bool{}
+	for _, s := range g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind == MountBind && m.SourceKind == "dir" {
+				set[m.Source] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// ReadProjectDirs reads the named project directories of g, their files
+// at most max bytes in all. A directory outside the project, holding a
+// link that leads out of it or to a directory, or anything but regular
+// files and directories, gets a Problem instead of Files.
+func ReadProjectDirs(g *Graph, names []string, max int64) map[string]DirData {
+	out := make(map[string]DirData, len(names))
+	root, err := filepath.EvalSymlinks(g.Dir)
+	if err != nil {
+		root = g.Dir
+	}
+	for _, name := range names {
+		out[name] = readProjectDir(root, name, max)
+	}
+	return out
+}
+
+func readProjectDir(root, name string, max int64) DirData {
+	clean := path.Clean(name)
+	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.HasPrefix(clean, "~") {
+		return DirData{Problem: "it is outside the project directory"}
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(clean)))
+	if err != nil || !inside(root, dir) {
+		return DirData{Problem: "it is not a directory inside the project"}
+	}
+	var out DirData
+	var total int64
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			return nil
+		}
+		real := p
+		if d.Type()&fs.ModeSymlink != 0 {
+			if real, err = filepath.EvalSymlinks(p); err != nil {
+				return fmt.Errorf("%s is a link that does not resolve (a loop, or a missing target)", filepath.ToSlash(rel))
+			}
+			if !inside(root, real) {
+				return fmt.Errorf("%s links outside the project", filepath.ToSlash(rel))
+			}
+		}
+		st, err := os.Stat(real)
+		if err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", filepath.ToSlash(rel))
+		}
+		if total += st.Size(); total > max {
+			return fmt.Errorf("its files are larger than %d KiB in all", max>>10)
+		}
+		data, err := os.ReadFile(real)
+		if err != nil {
+			return err
+		}
+		out.Files = append(out.Files, DirFile{Path: filepath.ToSlash(rel), Data: data, Exec: st.Mode()&0o111 != 0})
+		return nil
+	})
+	if err != nil {
+		return DirData{Problem: unwrapPathError(err)}
+	}
+	return out
+}
+
+func inside(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

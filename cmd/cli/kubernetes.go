@@ -101,6 +101,7 @@ func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph
 	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
+	o.Dirs = translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	// Files holds the project files that may be embedded (bind-mounted
 	// config files, secret and config files), read at the edge.
 	Files map[string]translate.FileData
+	// Dirs holds the bind-mounted project directories that may be
+	// embedded, read at the edge.
+	Dirs map[string]translate.DirData
 	// SecretValues holds secrets compose takes from environment
 	// variables, keyed by secret name; set only when the user asks.
 	SecretValues map[string][]byte

@@ -126,8 +126,13 @@ func (e *emitter) bindMount(si *svcInfo, m translate.Mount, p *podVolumes, vm *c
 		p.add(claimVolume(c.name))
 		return true
 	}
-	// A file inside the project: a ConfigMap holding it, mounted as the file.
 	name := e.fileObj["file:"+m.Source]
+	if dd, ok := e.dirData(m.Source); ok && m.SourceKind == "dir" {
+		vm.Name, vm.ReadOnly = name, true
+		p.add(dirVolume(name, dd))
+		return true
+	}
+	// A file inside the project: a ConfigMap holding it, mounted as the file.
 	vm.Name, vm.SubPath, vm.ReadOnly = name, path.Base(m.Source), true
 	p.add(corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: name}}}})
 	return true
@@ -154,6 +159,10 @@ func (e *emitter) boundFiles() {
 	for _, k := range sortedKeys(e.fileObj) {
 		if source, ok := strings.CutPrefix(k, "file:"); ok {
 			name := e.fileObj[k]
+			if dd, ok := e.dirData(source); ok {
+				e.dirConfigMap(name, dd)
+				continue
+			}
 			fd, _ := e.fileData(source)
 			e.configMap(name, name, path.Base(source), fd.Data)
 		}

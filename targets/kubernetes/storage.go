@@ -186,7 +186,26 @@ func (p *plan) bindClaimed(m translate.Mount) bool {
 		_, ok := p.fileData(m.Source)
 		return !ok
 	}
+	if m.SourceKind == "dir" && m.ReadOnly {
+		_, ok := p.dirData(m.Source)
+		return !ok || p.dirWriter(m.Source) != ""
+	}
 	return true
+}
+
+// dirWriter names the first service that mounts the directory writable:
+// then it is a claim for everyone who mounts it, as they share one
+// directory under compose; a read-only ConfigMap copy would not see the
+// writes.
+func (p *plan) dirWriter(source string) string {
+	for _, s := range p.g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind == translate.MountBind && m.SourceKind == "dir" && m.Source == source && !m.ReadOnly {
+				return s.Name
+			}
+		}
+	}
+	return ""
 }
 
 func hostPath(src string) bool { return strings.HasPrefix(src, "/") || strings.HasPrefix(src, "~") }
@@ -224,8 +243,14 @@ func (p *planner) bindWarning(m translate.Mount, c *claim) {
 			why = "it was not read"
 		}
 		p.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it is mounted from claim %s, into which the file must be copied as %s", m.Source, why, c.name, path.Base(m.Target))
+	case m.SourceKind == "dir" && p.dirWriter(m.Source) != "":
+		p.warn(CodeBindDir, m.Src, "bind mount %s is a directory service %s writes to, which a ConfigMap cannot be: its content is not carried; it becomes claim %s, into which the files must be copied (mount it :ro everywhere to carry it in a ConfigMap)", m.Source, p.dirWriter(m.Source), c.name)
 	case m.SourceKind == "dir":
-		p.warn(CodeBindDir, m.Src, "bind mount %s is a directory: its content is not carried; it becomes claim %s, into which the files must be copied", m.Source, c.name)
+		why := p.o.Dirs[m.Source].Problem
+		if why == "" {
+			why = "it was not read"
+		}
+		p.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it becomes claim %s, into which the files must be copied", m.Source, why, c.name)
 	case strings.HasPrefix(m.Source, "../"):
 		p.warn(CodeBindDir, m.Src, "bind mount %s is outside the project directory; it becomes claim %s", m.Source, c.name)
 	}

@@ -1,0 +1,82 @@
+package translate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ReadProjectDirs reads a bind-mounted directory's files at the edge, in
+// lexical order (the output does not depend on the file system's), each
+// with its executable bit.
+func TestReadProjectDirs(t *testing.T) {
+	dir := project(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes: [\"./conf:/etc/conf:ro\"]\n",
+		"conf/z":       "z", "conf/a/b": "ab", "conf/a_b": "flat", "conf/m.sh": "#!/bin/sh\n",
+	})
+	if err := os.Chmod(filepath.Join(dir, "conf", "m.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g, ds := loadDiags(t, Options{ProjectDir: dir})
+	if ds.HasErrors() {
+		t.Fatal(diagText(ds))
+	}
+	if got := g.EmbeddableDirs(); len(got) != 1 || got[0] != "conf" {
+		t.Fatalf("EmbeddableDirs = %v", got)
+	}
+	dd := ReadProjectDirs(g, g.EmbeddableDirs(), MaxEmbeddedFile)["conf"]
+	if dd.Problem != "" {
+		t.Fatal(dd.Problem)
+	}
+	var got []string
+	for _, f := range dd.Files {
+		s := f.Path + "=" + string(f.Data)
+		if f.Exec {
+			s += " (exec)"
+		}
+		got = append(got, s)
+	}
+	if want := "a/b=ab|a_b=flat|m.sh=#!/bin/sh\n (exec)|z=z"; strings.Join(got, "|") != want {
+		t.Errorf("files = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+// What cannot be carried is a Problem saying which file and why. A link
+// loop inside the directory was reported as linking outside the project.
+func TestReadProjectDirsProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, link, target, want string
+	}{
+		{"loop", "conf/x", "x", "x is a link that does not resolve"},
+		{"outside", "conf/x", "/etc/hostname", "x links outside the project"},
+		{"directory link", "conf/x", "../other", "x is not a regular file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := project(t, map[string]string{
+				"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes: [\"./conf:/etc/conf:ro\"]\n",
+				"conf/a":       "a", "other/b": "b",
+			})
+			if err := os.Symlink(tc.target, filepath.Join(dir, filepath.FromSlash(tc.link))); err != nil {
+				t.Fatal(err)
+			}
+			g, _ := loadDiags(t, Options{ProjectDir: dir})
+			dd := ReadProjectDirs(g, []string{"conf"}, MaxEmbeddedFile)["conf"]
+			if !strings.Contains(dd.Problem, tc.want) || dd.Files != nil {
+				t.Errorf("problem = %q, want %q", dd.Problem, tc.want)
+			}
+		})
+	}
+	// A link to a file elsewhere in the project is read through.
+	dir := project(t, map[string]string{"compose.yaml": "services: {}\n", "conf/a": "a", "other/b": "b"})
+	if err := os.Symlink("../other/b", filepath.Join(dir, "conf", "b")); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := loadDiags(t, Options{ProjectDir: dir})
+	if dd := ReadProjectDirs(g, []string{"conf"}, MaxEmbeddedFile)["conf"]; dd.Problem != "" || len(dd.Files) != 2 || string(dd.Files[1].Data) != "b" {
+		t.Errorf("link inside the project: %+v", dd)
+	}
+	if dd := ReadProjectDirs(g, []string{"../x"}, MaxEmbeddedFile)["../x"]; !strings.Contains(dd.Problem, "outside the project") {
+		t.Errorf("../x: %+v", dd)
+	}
+}
