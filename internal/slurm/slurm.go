@@ -127,8 +127,15 @@ func Require(t testing.TB) *Cluster {
 func Shutdown() { cluster.Shutdown() }
 
 // Main is a TestMain for packages using Require: it runs the tests, shuts
-// the shared cluster down and exits with the tests' status.
-func Main(m *testing.M) { cluster.Main(m) }
+// the shared cluster down and exits with the tests' status. Under the
+// real-runtime suite it first moves the test binary into a network
+// namespace of its own (netns_linux.go).
+func Main(m *testing.M) {
+	if code, done := isolate(); done {
+		os.Exit(code)
+	}
+	cluster.Main(m)
+}
 
 // Cluster is a running one-node Slurm cluster. Its methods are safe for
 // concurrent use.

@@ -18,10 +18,15 @@ import (
 // (internal/slurm) as the unprivileged user, with the real runtimes:
 // batch-pipeline ends by itself, web-db-cache fails as BAT126 says (web
 // listens on port 22), and secrets-configs, which runs until stopped, is
-// cancelled with scancel once it is up. The jobs run on this machine's
-// network (slurmd starts them), not in a namespace of the test's.
+// cancelled with scancel once it is up. slurmd starts the jobs, so they
+// run in its network namespace: the one slurm.Main moved this test binary
+// into, holding only loopback, not the machine's.
 func TestRealSlurm(t *testing.T) {
 	env := requireRealRuntimes(t)
+	// Without root there is no namespace (slurm.Main says so).
+	if outer, self := slurm.OuterNetns(), netNamespace(t); os.Geteuid() == 0 && (outer == "" || outer == self) {
+		t.Fatalf("the test runs in the network namespace it started in (%s): its Slurm jobs would listen on the host's interfaces", self)
+	}
 	c := slurm.Require(t)
 	for _, rt := range runtimes() {
 		t.Run(rt, func(t *testing.T) {
@@ -114,4 +119,14 @@ func (ws *realWorkspace) waitUp(t *testing.T, x *exampleRun, done chan sbatchRes
 		time.Sleep(500 * time.Millisecond)
 	}
 	return "", ""
+}
+
+// netNamespace is this process's network namespace.
+func netNamespace(t *testing.T) string {
+	t.Helper()
+	ns, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
 }
