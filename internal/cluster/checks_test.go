@@ -6,7 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -320,6 +323,9 @@ func (s *suite) checkReports(ctx context.Context, ns string, pods []corev1.Pod, 
 				if mt.Kind == "secret" || mt.Kind == "config" {
 					fails = append(fails, checkFile(id, mt.Target, mt.Mode, p, c, m, r)...)
 				}
+				if mt.Kind == "bind" && mt.SourceKind == "dir" && mt.ReadOnly && mountsConfigMap(p, c, mt.Target) {
+					fails = append(fails, checkBindDir(id, filepath.Join(g.Dir, mt.Source), mt.Target, r)...)
+				}
 			}
 		}
 	}
@@ -458,6 +464,63 @@ func (s *suite) stream(ctx context.Context, ns string, m *Manifests, compose, si
 	for _, l := range strings.Split(strings.TrimSpace(string(again)), "\n") {
 		if !strings.HasSuffix(l, " unchanged") {
 			fails = append(fails, "stream: the second apply changed something: "+l)
+		}
+	}
+	return fails
+}
+
+// mountsConfigMap: the container mounts a ConfigMap volume at target (a
+// read-only bind-mounted directory of the project becomes one).
+func mountsConfigMap(p corev1.Pod, c corev1.Container, target string) bool {
+	for _, vm := range c.VolumeMounts {
+		for _, v := range p.Spec.Volumes {
+			if vm.MountPath == target && v.Name == vm.Name && v.ConfigMap != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkBindDir: every file of the project directory is at its path under
+// target, byte for byte, executable where it was, and nothing else is:
+// what the stand-in read back from the directory ConfigMap.
+func checkBindDir(id, dir, target string, r *role.Report) []string {
+	var fails []string
+	want := map[string]bool{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		at := path.Join(target, filepath.ToSlash(rel))
+		want[at] = true
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		got, ok := r.Files[at]
+		content, derr := base64.StdEncoding.DecodeString(got.Content)
+		switch {
+		case !ok || got.Error != "":
+			fails = append(fails, fmt.Sprintf("%s: %s of bind mount %s is missing (%s)", id, at, dir, got.Error))
+		case derr != nil || !bytes.Equal(content, data):
+			fails = append(fails, fmt.Sprintf("%s: %s holds %q, the project's file %q", id, at, content, data))
+		case (st.Mode()&0o111 != 0) != strings.ContainsAny(got.Mode[len(got.Mode)-3:], "1357"):
+			fails = append(fails, fmt.Sprintf("%s: %s has mode %s, the project's file %04o", id, at, got.Mode, st.Mode().Perm()))
+		}
+		return nil
+	})
+	if err != nil {
+		fails = append(fails, fmt.Sprintf("%s: reading %s: %v", id, dir, err))
+	}
+	for at := range r.Files {
+		if strings.HasPrefix(at, target+"/") && !want[at] {
+			fails = append(fails, fmt.Sprintf("%s: %s is not in the project's %s", id, at, dir))
 		}
 	}
 	return fails

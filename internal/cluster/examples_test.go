@@ -199,6 +199,7 @@ func (s *suite) run(t *testing.T, pr project, site string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.Dir = filepath.Join(repoRoot, filepath.Dir(compose))
 	overlay, err := s.images(ctx, ns, m, out)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,9 @@ import (
 // running pods with: what compose meant, before any target rendered it.
 type Graph struct {
 	Services []GraphService `json:"services"`
+	// Dir is the project directory, where bind sources are (not in the
+	// JSON: the suite sets it).
+	Dir string `json:"-"`
 }
 
 // GraphService is one compose service.
@@ -19,10 +22,12 @@ type GraphService struct {
 		Value *string `json:"value"`
 	} `json:"environment"`
 	Mounts []struct {
-		Kind   string `json:"kind"`
-		Source string `json:"source"`
-		Target string `json:"target"`
-		Mode   *int   `json:"mode"`
+		Kind       string `json:"kind"`
+		Source     string `json:"source"`
+		SourceKind string `json:"source_kind"`
+		ReadOnly   bool   `json:"read_only"`
+		Target     string `json:"target"`
+		Mode       *int   `json:"mode"`
 	} `json:"mounts"`
 	DependsOn []struct {
 		Service   string `json:"service"`
