@@ -3,6 +3,8 @@ package site
 import (
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -21,7 +23,9 @@ type Kubernetes struct {
 	VolumeSize         string            // default PVC size, a Kubernetes quantity, default "1Gi"
 	NFS                *NFS              // when set, shared volumes become static NFS PersistentVolumes on this server
 	LoadBalancer       bool              // whether Services of type LoadBalancer are allowed (false on EGI: they stay pending)
-	PublishedPorts     string            // how non-HTTP published ports are exposed: "ClusterIP" or "NodePort"
+	PublishedPorts     string            // how non-HTTP published ports are exposed where there is no LoadBalancer: "ClusterIP" or "NodePort"
+	NodePortRange      string            // the cluster's --service-node-port-range, "LOW-HIGH" (default 30000-32767): a published port inside it is the nodePort
+	ReservedNodePorts  []string          // node ports in the range that the cluster's own Services hold (EGI IM's ingress controller: 80, 443)
 	RunAsNonRoot       bool              // set runAsNonRoot in pod security contexts (the cluster enforces PodSecurity)
 	NetworkPolicies    bool              // emit NetworkPolicies (default true)
 	CreateNamespace    bool              // emit the Namespace object (default true; false where users cannot create namespaces)
@@ -35,7 +39,7 @@ type NFS struct{ Server, Path string }
 // conformant cluster".
 func defaults() Kubernetes {
 	return Kubernetes{TLSIssuerKind: "ClusterIssuer", VolumeSize: "1Gi", LoadBalancer: true,
-		PublishedPorts: "ClusterIP", NetworkPolicies: true, CreateNamespace: true}
+		PublishedPorts: "ClusterIP", NodePortRange: "30000-32767", NetworkPolicies: true, CreateNamespace: true}
 }
 
 // The HCL schemas. The kubernetes block's attributes come from fields, so
@@ -67,6 +71,8 @@ func fields(k *Kubernetes) map[string]any {
 		"volume_size":          &k.VolumeSize,
 		"load_balancer":        &k.LoadBalancer,
 		"published_ports":      &k.PublishedPorts,
+		"node_port_range":      &k.NodePortRange,
+		"reserved_node_ports":  &k.ReservedNodePorts,
 		"run_as_non_root":      &k.RunAsNonRoot,
 		"network_policies":     &k.NetworkPolicies,
 		"create_namespace":     &k.CreateNamespace,
@@ -79,4 +85,12 @@ func attrSchemas(targets map[string]any) []hcl.AttributeSchema {
 		out = append(out, hcl.AttributeSchema{Name: name})
 	}
 	return out
+}
+
+// NodePorts is the node port range as numbers (a checked "LOW-HIGH").
+func (k Kubernetes) NodePorts() (low, high int) {
+	a, b, _ := strings.Cut(k.NodePortRange, "-")
+	low, _ = strconv.Atoi(a)
+	high, _ = strconv.Atoi(b)
+	return low, high
 }

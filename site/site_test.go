@@ -22,7 +22,7 @@ import (
 // generic is the built-in generic profile's Kubernetes part, which the
 // other expectations start from.
 var generic = Kubernetes{TLSIssuerKind: "ClusterIssuer", VolumeSize: "1Gi", LoadBalancer: true,
-	PublishedPorts: "ClusterIP", NetworkPolicies: true, CreateNamespace: true}
+	PublishedPorts: "ClusterIP", NodePortRange: "30000-32767", NetworkPolicies: true, CreateNamespace: true}
 
 // with returns generic changed by f, so each expectation shows only what
 // differs from it.
@@ -36,6 +36,7 @@ var egiIM = with(func(k *Kubernetes) {
 	k.TLSIssuer = "letsencrypt-prod"
 	k.StorageClass, k.SharedStorageClass = "managed-nfs-storage", "managed-nfs-storage"
 	k.LoadBalancer, k.PublishedPorts = false, "NodePort"
+	k.NodePortRange, k.ReservedNodePorts = "80-35000", []string{"443", "80"} // a list is a sorted set
 })
 
 var egiRancher = with(func(k *Kubernetes) {
@@ -239,6 +240,9 @@ func TestErrors(t *testing.T) {
 			`s.hcl:2:23: error[SITE002]: Invalid single-argument block definition; A single-line block definition must end with a closing brace immediately after its single argument definition.`}},
 		{"wrong type", "s.hcl", map[string]string{"s.hcl": "kubernetes {\n  load_balancer = \"no\"\n}\n"}, []string{
 			`s.hcl:2:20: error[SITE004]: kubernetes.load_balancer: Unsuitable value type; Unsuitable value: a bool is required`}},
+		{"bad node ports", "s.hcl", map[string]string{"s.hcl": "kubernetes {\n  node_port_range = \"32767-30000\"\n  reserved_node_ports = [80, 70000]\n}\n"}, []string{
+			`s.hcl:2:21: error[SITE005]: kubernetes.node_port_range: "32767-30000" is not a port range: LOW-HIGH, two port numbers with LOW <= HIGH, such as 30000-32767`,
+			`s.hcl:3:30: error[SITE005]: kubernetes.reserved_node_ports[1]: "70000" is not a port number (1-65535)`}},
 		{"variable", "s.hcl", map[string]string{"s.hcl": "kubernetes {\n  domain = var.domain\n}\n"}, []string{
 			`s.hcl:2:12: error[SITE004]: kubernetes.domain: Variables not allowed; Variables may not be used here.`}},
 		{"bad values", "s.hcl", map[string]string{"s.hcl": `kubernetes {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,8 @@ var checks = map[string]func(string) string{
 	"kubernetes.shared_storage_class": objectName,
 	"kubernetes.tls_issuer_kind":      oneOf("ClusterIssuer", "Issuer"),
 	"kubernetes.published_ports":      oneOf("ClusterIP", "NodePort"),
+	"kubernetes.node_port_range":      portRange,
+	"kubernetes.reserved_node_ports":  portNumber,
 	"kubernetes.domain":               domain,
 	"kubernetes.volume_size":          quantity,
 	"kubernetes.nfs.server":           host,
@@ -169,3 +172,28 @@ func mirrorPrefix(s string) string {
 }
 
 var portRE = regexp.MustCompile(`^[0-9]{1,5}$`)
+
+// portRange checks a node port range, "LOW-HIGH" with 1 <= LOW <= HIGH <= 65535.
+func portRange(s string) string {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok || portNumber(a) != "" || portNumber(b) != "" || atoi(a) > atoi(b) {
+		return fmt.Sprintf("%q is not a port range: LOW-HIGH, two port numbers with LOW <= HIGH, such as 30000-32767", s)
+	}
+	return ""
+}
+
+// portNumber checks a TCP/UDP port number, 1-65535.
+func portNumber(s string) string {
+	if n := atoi(s); n < 1 || n > 65535 || strconv.Itoa(n) != s {
+		return fmt.Sprintf("%q is not a port number (1-65535)", s)
+	}
+	return ""
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}

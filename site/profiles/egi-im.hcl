@@ -15,7 +15,8 @@
 #   CSI; Longhorn and local-path are opt-ins of the template.
 # - No cloud controller: a LoadBalancer Service stays pending. The ingress
 #   controller listens on NodePorts 80/443, and the NodePort range is widened
-#   to 80-35000, so other published ports go out as NodePort.
+#   to 80-35000, so other published ports go out as NodePort, on the
+#   published port itself (80 and 443 excepted: the controller holds them).
 # - Hosts are <service>.<public-ip>.nip.io or EGI Dynamic DNS names
 #   (*.fedcloud.eu): both depend on the deployment, so no domain here.
 
@@ -30,4 +31,6 @@ kubernetes {
   shared_storage_class = "managed-nfs-storage"
   load_balancer        = false
   published_ports      = "NodePort"
+  node_port_range      = "80-35000"
+  reserved_node_ports  = [80, 443] # the ingress controller's
 }

@@ -10,7 +10,10 @@
 # - no cert-manager issuer and no domain: hosts and TLS come from the
 #   compose file's x-transship, or are not set;
 # - Services of type LoadBalancer are allowed (a cloud provider or MetalLB
-#   may serve them), other published ports stay ClusterIP;
+#   may serve them): a published port that no Ingress serves gets one, as
+#   with Docker's Compose Bridge; where nothing serves them, the external
+#   address stays pending and the Service's node port still works. Node
+#   ports are Kubernetes' default range;
 # - NetworkPolicies are emitted (a CNI that does not enforce them ignores
 #   them harmlessly).
 # Batch: jobs ask Slurm only for what every cluster grants without an
@@ -29,6 +32,8 @@ kubernetes {
   volume_size          = "1Gi"
   load_balancer        = true
   published_ports      = "ClusterIP"
+  node_port_range      = "30000-32767"
+  reserved_node_ports  = []
   run_as_non_root      = false
   network_policies     = true
   create_namespace     = true

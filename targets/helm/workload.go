@@ -164,6 +164,10 @@ func (c *chart) serviceValues(t *tpl) {
 	if typ == "" {
 		typ = "ClusterIP"
 	}
+	if o.Name == c.svcs[svc].Published {
+		c.publishedValues(t, svc, spec, typ)
+		return
+	}
 	path := func(k ...string) []string { return append([]string{"services", svc, "service"}, k...) }
 	c.vals.set(path("type"), "string", typ, "Type of the Service: ClusterIP, NodePort or LoadBalancer.").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	delete(spec, "type")
@@ -177,6 +181,15 @@ func (c *chart) serviceValues(t *tpl) {
 	c.vals.set(path("nodePort"), "nodePort", np, "Node port of the first port, for type NodePort or LoadBalancer; null: one the cluster picks.")
 	delete(first, "nodePort")
 	first["nodePort"] = block(`{{- if and $v.service.nodePort (ne $v.service.type "ClusterIP") }}`, "nodePort: {{ $v.service.nodePort }}", "{{- end }}")
+}
+
+// publishedValues: the Service of the ports compose publishes takes its
+// type from the values, NodePort or LoadBalancer (ClusterIP would refuse
+// its node ports); its node ports are the plan's.
+func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ string) {
+	path := []string{"services", svc, "published", "type"}
+	c.vals.set(path, "string", typ, "Type of the Service of the ports compose publishes: NodePort or LoadBalancer.").enum = []string{"NodePort", "LoadBalancer"}
+	spec["type"] = kubernetes.Raw("{{ $v.published.type }}")
 }
 
 // claim: a PersistentVolumeClaim, or a StatefulSet's claim template,

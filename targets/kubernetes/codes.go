@@ -45,4 +45,5 @@ const (
 	CodeSecretEnv     = "K8S153" // a variable named like a secret is inlined into a workload
 	CodeNamespace     = "K8S154" // the namespace is not created by the output and must exist
 	CodeAccount       = "K8S155" // a service account the pods run as is not created by the output and must exist
+	CodePublished     = "K8S156" // where a published port went (LoadBalancer, Ingress, ClusterIP) when it does not open on the node as compose opens it
 )

@@ -74,6 +74,9 @@ type Service struct {
 	Name    string // of its workload
 	Kind    string // Deployment, StatefulSet, DaemonSet or Job
 	Service string // the name peers resolve; "" without a Service
+	// Published is the Service of the ports compose opens on the host
+	// (LoadBalancer or NodePort, published.go); "" without one.
+	Published string
 }
 
 // Services lists the project's services in the Graph's order.
@@ -81,7 +84,7 @@ func (p *Plan) Services() []Service {
 	out := make([]Service, 0, len(p.p.g.Services))
 	for _, s := range p.p.g.Services {
 		si := p.p.svc[s.Name]
-		out = append(out, Service{Compose: s, Name: si.name, Kind: si.kind, Service: si.service})
+		out = append(out, Service{Compose: s, Name: si.name, Kind: si.kind, Service: si.service, Published: si.pubService})
 	}
 	return out
 }

@@ -117,6 +117,7 @@ func (p *planner) services() bool {
 	for _, s := range p.g.Services {
 		p.serviceName(p.svc[s.Name])
 	}
+	p.planPublished()
 	for _, s := range p.g.Services {
 		p.planKompose(p.svc[s.Name])
 		p.planEnvSecret(p.svc[s.Name])

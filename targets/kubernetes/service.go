@@ -187,6 +187,7 @@ func (e *emitter) serviceObjects(si *svcInfo) {
 	for _, name := range si.aliases {
 		e.add("Service", name, e.serviceObject(si, name))
 	}
+	e.publishedService(si)
 }
 
 func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
@@ -216,8 +217,8 @@ func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 }
 
 // serviceType: x-transship or kompose.service.type decide; a StatefulSet
-// and a service without ports are headless; published ports that no
-// Ingress carries are node ports where the site says so. LoadBalancer is
+// and a service without ports are headless; else ClusterIP (published
+// ports get a Service of their own, published.go). LoadBalancer is
 // refused where the site has none (it would stay pending forever). An
 // awaited service with no TCP port is headless too: its name then
 // resolves only while a pod is ready, which is what its waits look for
@@ -234,14 +235,6 @@ func (p *planner) serviceType(si *svcInfo) corev1.ServiceType {
 		return corev1.ServiceType(t)
 	case len(si.ports) == 0 || si.kind == kindStatefulSet:
 		return "Headless"
-	}
-	if p.o.Site.PublishedPorts == "NodePort" {
-		exposed := p.ingressPort(si)
-		for _, p := range si.ports {
-			if p.published != "" && (exposed == nil || p.target != exposed.target) {
-				return corev1.ServiceTypeNodePort
-			}
-		}
 	}
 	if firstTCP(si.ports) == nil && p.awaited(s.Name) {
 		return "Headless"
@@ -305,10 +298,7 @@ func (e *emitter) ingress(si *svcInfo) {
 		e.warn(CodeExpose, src, "port %d/%s cannot go through an Ingress (HTTP only); no Ingress is made", p.target, p.proto)
 		return
 	}
-	hosts := x.Hosts
-	if len(hosts) == 0 && e.o.Site.Domain != "" {
-		hosts = []string{si.name + "." + e.o.Site.Domain}
-	}
+	hosts := e.hosts(si)
 	path := x.Path
 	if path == "" {
 		path = "/"
@@ -338,6 +328,17 @@ func (e *emitter) ingress(si *svcInfo) {
 }
 
 const legacyClass = "kubernetes.io/ingress.class"
+
+// hosts are the Ingress's hosts: x-transship's, else <name>.<site domain>.
+func (p *plan) hosts(si *svcInfo) []string {
+	if x := si.s.Ext.Expose; x != nil && len(x.Hosts) > 0 {
+		return x.Hosts
+	}
+	if p.o.Site.Domain != "" {
+		return []string{si.name + "." + p.o.Site.Domain}
+	}
+	return nil
+}
 
 // tls adds the TLS section. Its secret is the one named, else
 // <name>-tls, which cert-manager fills when the site names an issuer.

@@ -50,6 +50,11 @@ type svcInfo struct {
 	own     []port
 	// envSecret is the Secret of its x-transship.secret_env variables.
 	envSecret string
+	// published are the ports of its Service pubService, of type pubType,
+	// for the ports compose opens on the host (published.go).
+	published  []pubPort
+	pubService string
+	pubType    corev1.ServiceType
 }
 
 func sub(src diag.Src, key string) diag.Src {
