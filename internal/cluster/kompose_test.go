@@ -14,9 +14,10 @@ import (
 // of one pod that reach each other on localhost. The busybox wait image
 // plays the apps; its nc is the stand-in's.
 
-// komposeProject converts compose into namespace ns and applies it; the
-// namespace goes when the test ends.
-func komposeProject(t *testing.T, ctx context.Context, c *Cluster, ns, compose string) {
+// komposeProject converts compose into namespace ns (with more convert
+// flags, such as --site) and applies it; the namespace goes when the test
+// ends.
+func komposeProject(t *testing.T, ctx context.Context, c *Cluster, ns, compose string, flags ...string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
@@ -24,7 +25,8 @@ func komposeProject(t *testing.T, ctx context.Context, c *Cluster, ns, compose s
 	}
 	s := &suite{c: c, cli: buildCLI(t, c)}
 	out := filepath.Join(c.Dir, "out", ns)
-	if _, err := s.convert(ctx, "convert", "--to", "kubernetes", "--namespace", ns, "-f", filepath.Join(dir, "compose.yaml"), "-o", out); err != nil {
+	args := append([]string{"convert", "--to", "kubernetes", "--namespace", ns, "-f", filepath.Join(dir, "compose.yaml"), "-o", out}, flags...)
+	if _, err := s.convert(ctx, args...); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false") })
