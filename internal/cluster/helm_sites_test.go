@@ -38,7 +38,7 @@ func TestHelmSiteValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("egi-im", func(t *testing.T) {
-		for _, ex := range []struct{ name, nodePort string }{{"web-db-cache", "web"}, {"shared-volume", ""}} {
+		for _, ex := range []struct{ name, nodePort string }{{"web-db-cache", "web-published"}, {"shared-volume", ""}} {
 			t.Run(ex.name, func(t *testing.T) {
 				t.Parallel()
 				s.helmSite(t, ex.name, "egi-im", ex.nodePort)

@@ -184,12 +184,22 @@ func (c *chart) serviceValues(t *tpl) {
 }
 
 // publishedValues: the Service of the ports compose publishes takes its
-// type from the values, NodePort or LoadBalancer (ClusterIP would refuse
-// its node ports); its node ports are the plan's.
+// type from the values; its node ports are the plan's.
 func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ string) {
 	path := []string{"services", svc, "published", "type"}
-	c.vals.set(path, "string", typ, "Type of the Service of the ports compose publishes: NodePort or LoadBalancer.").enum = []string{"NodePort", "LoadBalancer"}
+	c.vals.set(path, "string", typ, "Type of the Service of the ports compose publishes: NodePort, LoadBalancer, or ClusterIP (inside the cluster only; with no node ports).").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	spec["type"] = kubernetes.Raw("{{ $v.published.type }}")
+	// Each port's node port is a value too: a site pins it (egi-im: the
+	// published port), another lets the cluster pick (null).
+	ports, _ := spec["ports"].([]any)
+	for _, p := range ports {
+		port, _ := p.(map[string]any)
+		name, _ := port["name"].(string)
+		np := number(port["nodePort"])
+		c.vals.set([]string{"services", svc, "published", "nodePorts", name}, "nodePort", np, "Node port of port "+name+" (not for type ClusterIP); null: one the cluster picks.")
+		delete(port, "nodePort")
+		port["nodePort"] = block(fmt.Sprintf(`{{- with and (ne $v.published.type "ClusterIP") (index $v.published.nodePorts %q) }}`, name), "nodePort: {{ . }}", "{{- end }}")
+	}
 }
 
 // claim: a PersistentVolumeClaim, or a StatefulSet's claim template,

@@ -65,16 +65,17 @@ func (p *planner) planPublishedOf(si *svcInfo, taken map[int32]string) {
 		typ = corev1.ServiceTypeNodePort
 	}
 	name := joinName(si.name, "published", 63)
-	if site.LoadBalancer || site.PublishedPorts == "NodePort" {
-		if p.serviceNames[name] {
-			p.warn(CodePublished, ports[0].src, "the Service for the ports service %s publishes would be named %s, which another Service has; they stay on ClusterIP Service %s", s.Name, name, si.name)
-			return
-		}
-	} else {
-		for _, pp := range ports {
-			p.warn(CodePublished, pp.src, "port %d/%s stays on ClusterIP Service %s, inside the cluster: the site has neither LoadBalancer nor NodePort Services for published ports (reach it with kubectl port-forward)", pp.port, pp.proto, si.name)
-		}
+	if p.serviceNames[name] {
+		p.warn(CodePublished, ports[0].src, "the Service for the ports service %s publishes would be named %s, which another Service has; they stay on ClusterIP Service %s", s.Name, name, si.name)
 		return
+	}
+	if !site.LoadBalancer && site.PublishedPorts != "NodePort" {
+		// The Service is still made, of type ClusterIP, so that one chart
+		// has the same objects on every site (its type is a value).
+		typ = corev1.ServiceTypeClusterIP
+		for _, pp := range ports {
+			p.warn(CodePublished, pp.src, "port %d/%s stays inside the cluster, on ClusterIP Service %s: the site has neither LoadBalancer nor NodePort Services for published ports (reach it with kubectl port-forward)", pp.port, pp.proto, name)
+		}
 	}
 	p.serviceNames[name] = true
 	si.pubService, si.pubType = name, typ
@@ -192,7 +193,7 @@ func (e *emitter) publishedService(si *svcInfo) {
 	for _, pp := range si.published {
 		spec.Ports = append(spec.Ports, corev1.ServicePort{Name: pp.name, Port: pp.port, TargetPort: intstr.FromString(pp.target), Protocol: pp.proto, NodePort: pp.nodePort})
 	}
-	if tp := si.s.Ext.TrafficPolicy; tp != "" {
+	if tp := si.s.Ext.TrafficPolicy; tp != "" && si.pubType != corev1.ServiceTypeClusterIP {
 		spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicy(tp)
 	}
 	e.add("Service", si.pubService, &corev1.Service{TypeMeta: typeMeta("v1", "Service"), ObjectMeta: e.meta(si.pubService, si.name), Spec: spec})
