@@ -1,6 +1,17 @@
 package golden
 
-import "testing"
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/engine"
+	"sigs.k8s.io/yaml"
+)
 
 // TestHelmClaimTemplatesManagedByHelm: a StatefulSet's claim templates
 // say managed-by Helm, as every other object of the chart (they said
@@ -22,5 +33,60 @@ func TestHelmClaimTemplatesManagedByHelm(t *testing.T) {
 	}
 	if got := at(sts, "metadata", "labels", "app.kubernetes.io/managed-by"); got != "Helm" {
 		t.Errorf("the StatefulSet itself: managed-by %v", got)
+	}
+}
+
+// renderRevision is `helm template` as helm upgrade renders revision rev.
+func renderRevision(t *testing.T, dir string, rev int) map[string]map[string]any {
+	t.Helper()
+	ch, err := loader.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, Revision: rev, IsInstall: rev == 1, IsUpgrade: rev > 1}
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, opts, common.DefaultCapabilities, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.Render(ch, rv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := map[string]map[string]any{}
+	for name, text := range out {
+		var m map[string]any
+		if strings.HasSuffix(name, ".yaml") && yaml.Unmarshal([]byte(text), &m) == nil && m != nil {
+			objs[filepath.Base(name)] = m
+		}
+	}
+	return objs
+}
+
+// TestHelmJobsPerRevision: helm upgrade cannot change a Job's pod
+// template, so each revision has its own Job (the upgrade failed with
+// "field is immutable"), and the pods that wait for it name that one.
+func TestHelmJobsPerRevision(t *testing.T) {
+	dir := goldenChart(t, "batch-pipeline/helm")
+	names := map[int]string{}
+	for _, rev := range []int{1, 2} {
+		objs := renderRevision(t, dir, rev)
+		fetch := fmt.Sprint(at(objs["fetch-job.yaml"], "metadata", "name"))
+		names[rev] = fetch
+		if want := fmt.Sprintf("-fetch-r%d", rev); !strings.HasSuffix(fetch, want) {
+			t.Errorf("revision %d: fetch's Job is %q, want a name ending in %s", rev, fetch, want)
+		}
+		inits, _ := at(objs["process-job.yaml"], "spec", "template", "spec", "initContainers").([]any)
+		for _, c := range inits {
+			args, _ := at(c, "args").([]any)
+			if got := fmt.Sprint(args[len(args)-1]); got != "job/"+fetch {
+				t.Errorf("revision %d: %v waits for %s, want job/%s", rev, at(c, "name"), got, fetch)
+			}
+		}
+		if len(inits) == 0 {
+			t.Errorf("revision %d: process waits for nothing", rev)
+		}
+	}
+	if names[1] == names[2] {
+		t.Errorf("both revisions have the Job %s: the upgrade would change its pod template", names[1])
 	}
 }

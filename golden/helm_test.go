@@ -57,7 +57,7 @@ func renderChartWith(dir string, user map[string]any) (map[string][]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := util.ToRenderValuesWithSchemaValidation(ch, user, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, IsInstall: true}, common.DefaultCapabilities, false)
+	vals, err := util.ToRenderValuesWithSchemaValidation(ch, user, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, Revision: 1, IsInstall: true}, common.DefaultCapabilities, false)
 	if err != nil {
 		return nil, err
 	}
@@ -86,13 +86,16 @@ func releaseNames(chart string, objects []string) map[string]string {
 	full = strings.TrimSuffix(full[:min(len(full), 63)], "-")
 	out := map[string]string{}
 	for _, o := range objects {
-		for _, limit := range []int{52, 63} {
-			room := limit - len(o) - 1
-			if room < 8 {
-				out[o] = o
-				continue
+		// A Job's name carries the revision: 1 in helm template.
+		for _, named := range []string{o, o + "-r1"} {
+			for _, limit := range []int{52, 63} {
+				room := limit - len(named) - 1
+				if room < 8 {
+					out[named] = o
+					continue
+				}
+				out[strings.TrimSuffix(full[:min(room, len(full))], "-")+"-"+named] = o
 			}
-			out[strings.TrimSuffix(full[:min(room, len(full))], "-")+"-"+o] = o
 		}
 	}
 	return out

@@ -41,7 +41,7 @@ func renderWith(t *testing.T, dir, values string) (map[string]map[string]any, ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err := util.ToRenderValuesWithSchemaValidation(ch, vals, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, IsInstall: true}, common.DefaultCapabilities, false)
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, vals, common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, Revision: 1, IsInstall: true}, common.DefaultCapabilities, false)
 	if err != nil {
 		return nil, nil, err
 	}

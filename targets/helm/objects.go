@@ -139,6 +139,13 @@ func (c *chart) nameExpr(kind, name string) string {
 	if workloadKinds[kind] {
 		limit = 52 // room for the suffixes of the pods' names and labels
 	}
+	if kind == "Job" {
+		// A Job's pod template cannot change, so helm upgrade would fail
+		// on one: each revision has a Job of its own (-r<revision>),
+		// which Helm creates, deleting the last one's, and the waits
+		// of its dependents name the same one.
+		return fmt.Sprintf("{{ include %q (list $ (printf \"%%s-r%%d\" %q $.Release.Revision) %d) }}", c.name+".name", name, limit)
+	}
 	return fmt.Sprintf("{{ include %q (list $ %q %d) }}", c.name+".name", name, limit)
 }
 
