@@ -121,6 +121,13 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 		}
 		line += fmt.Sprintf(", upgrade rolled out %5.1fs", time.Since(start).Seconds())
 	}
+	if jobCharts[ex] {
+		took, err := s.upgradeJobs(ctx, cfg, ch, release, ns, vals)
+		if err != nil {
+			t.Fatalf("helm upgrade of the Jobs: %v", err)
+		}
+		line += fmt.Sprintf(", upgrade of the Jobs ready %5.1fs", took.Seconds())
+	}
 	un := action.NewUninstall(cfg)
 	un.WaitStrategy, un.Timeout = kube.HookOnlyStrategy, 2*time.Minute
 	if _, err := un.Run(release); err != nil {
