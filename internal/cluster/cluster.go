@@ -219,6 +219,20 @@ func Start(ctx context.Context, binDir, run string) (_ *Cluster, err error) {
 	if err := c.waitAPI(ctx); err != nil {
 		return nil, err
 	}
+	// The images are imported before the kubelet starts: an import mounts
+	// its layers under containerd's root for a moment, and a kubelet
+	// starting then fails on that mount ("Failed to start ContainerManager":
+	// "failed to get rootfs info: cannot find filesystem info for device
+	// .../containerd/root/tmpmounts/containerd-mountN", seen 23:34 UTC).
+	if err := c.waitFor(ctx, "containerd's socket", func() error {
+		_, err := os.Stat(d("containerd.sock"))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := c.ImportImages(ctx, images); err != nil {
+		return nil, err
+	}
 	kc := "--kubeconfig=" + c.Kubeconfig
 	for _, p := range [][]string{
 		{"kube-controller-manager", kc, "--root-ca-file=" + d("ca.crt"),
@@ -235,15 +249,6 @@ func Start(ctx context.Context, binDir, run string) (_ *Cluster, err error) {
 		if err := c.spawn(p[0], bin(p[0]), p[1:]...); err != nil {
 			return nil, err
 		}
-	}
-	if err := c.waitFor(ctx, "containerd's socket", func() error {
-		_, err := os.Stat(d("containerd.sock"))
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := c.ImportImages(ctx, images); err != nil {
-		return nil, err
 	}
 	if _, err := c.Kubectl(ctx, nil, "apply", "-f", d("storageclass.yaml")); err != nil {
 		return nil, err
