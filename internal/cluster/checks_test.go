@@ -132,6 +132,12 @@ func (s *suite) waitLogs(ctx context.Context, ns string) string {
 				fmt.Fprintf(&b, "%s/%s restarted %d times: %s\n%s\n", p.Name, st.Name, st.RestartCount, bytes.TrimSpace(logs), ev)
 			}
 		}
+		if job := p.Labels["job-name"]; job != "" && p.Status.Phase == corev1.PodRunning {
+			// A Job's pod that does not finish: its stand-in's report
+			// says which role it took ("workload").
+			logs, _ := s.c.Kubectl(ctx, nil, "logs", "-n", ns, p.Name, "--all-containers", "--tail=3")
+			fmt.Fprintf(&b, "%s (job %s) still running: %s\n", p.Name, job, bytes.TrimSpace(logs))
+		}
 		for _, st := range p.Status.InitContainerStatuses {
 			if st.State.Terminated == nil {
 				logs, _ := s.c.Kubectl(ctx, nil, "logs", "-n", ns, p.Name, "-c", st.Name, "--tail=3")

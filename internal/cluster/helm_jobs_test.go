@@ -16,7 +16,7 @@ import (
 // Job refuses ("field is immutable"); the chart names each revision's
 // Jobs apart (-r<revision>), so Helm creates revision 2's and deletes
 // revision 1's, and the pods that wait for them wait for the new ones.
-var jobCharts = map[string]bool{"batch-pipeline": true, "healthcheck-chain": true}
+var jobCharts = map[string]bool{"batch-pipeline": true, "healthcheck-chain": true, "images-lock": true, "extends-include": true}
 
 // upgradeJobs upgrades the release with every stand-in image's -v2 tag
 // and waits until everything is ready again, revision 2's Jobs complete.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -153,16 +154,10 @@ type upgrade struct {
 // in, the upgrade's values, and the claims the chart keeps.
 func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string) (map[string]any, upgrade, map[string]bool, *Manifests, error) {
 	var up upgrade
-	rendered := filepath.Join(s.c.Dir, "rendered", ns)
-	keep, err := renderTo(ch, release, ns, rendered)
+	keep, m, configs, names, err := helmStandins(ch, release, ns, filepath.Join(s.c.Dir, "rendered", ns))
 	if err != nil {
 		return nil, up, nil, nil, err
 	}
-	m, err := ReadManifests(rendered)
-	if err != nil {
-		return nil, up, nil, nil, err
-	}
-	configs, names := m.StandinConfigs()
 	services, _ := ch.Values["services"].(map[string]any)
 	vals, next := map[string]any{}, map[string]any{}
 	imgs := map[string]v1.Image{}
@@ -208,10 +203,41 @@ func sortedNames(m map[string]any) []string {
 	return out
 }
 
-// renderTo is `helm template` into a directory of manifests, and the
-// claims the chart marks helm.sh/resource-policy: keep.
-func renderTo(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, error) {
-	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, common.ReleaseOptions{Name: release, Namespace: ns, IsInstall: true}, common.DefaultCapabilities, false)
+// helmStandins renders the chart as revision 1 (what the install makes)
+// into dir, and returns its kept claims, its manifests, and the stand-in
+// configs of its images. A stand-in finds its role by its pod's hostname,
+// which starts with the workload's name, and a Job's name carries the
+// revision: the roles are keyed by revision 1's and 2's names, so a Job's
+// stand-in knows it is a Job after the install and after an upgrade.
+// (Rendering without a revision named the Jobs -r0: the -r1 Job's
+// stand-in found no role, took all the image's roles merged, served as
+// the image's Deployment did and never finished.)
+func helmStandins(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, *Manifests, map[string][]byte, map[string][]string, error) {
+	keep, err := renderTo(ch, release, ns, dir, 1)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	m, err := ReadManifests(dir)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if _, err := renderTo(ch, release, ns, dir+"-r2", 2); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	m2, err := ReadManifests(dir + "-r2")
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	both := &Manifests{Workloads: append(slices.Clone(m.Workloads), m2.Workloads...)}
+	configs, names := both.StandinConfigs()
+	return keep, m, configs, names, nil
+}
+
+// renderTo is `helm template` of revision rev into a directory of
+// manifests, and the claims the chart marks helm.sh/resource-policy: keep.
+func renderTo(ch *chartv2.Chart, release, ns, dir string, rev int) (map[string]bool, error) {
+	opts := common.ReleaseOptions{Name: release, Namespace: ns, Revision: rev, IsInstall: rev == 1, IsUpgrade: rev > 1}
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, opts, common.DefaultCapabilities, false)
 	if err != nil {
 		return nil, err
 	}

@@ -121,13 +121,7 @@ func config() (string, role.Workload) {
 		fmt.Fprintln(os.Stderr, "standin: /standin.json:", err)
 	}
 	host, _ := os.Hostname()
-	best := ""
-	for k := range all {
-		if (host == k || strings.HasPrefix(host, k+"-")) && len(k) > len(best) {
-			best = k
-		}
-	}
-	if best != "" {
+	if best := role.Match(all, host); best != "" {
 		return best, all[best]
 	}
 	var m role.Workload

@@ -35,3 +35,16 @@ type File struct {
 	Content string `json:"content"` // base64
 	Error   string `json:"error,omitempty"`
 }
+
+// Match is the entry of all a pod of that hostname runs: the longest name
+// the hostname is, or starts with followed by "-" (a Deployment's or a
+// Job's pods add suffixes). "" when none.
+func Match(all map[string]Workload, host string) string {
+	best := ""
+	for k := range all {
+		if (host == k || len(host) > len(k) && host[:len(k)+1] == k+"-") && len(k) > len(best) {
+			best = k
+		}
+	}
+	return best
+}
