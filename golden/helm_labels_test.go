@@ -1,11 +1,13 @@
 package golden
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/translate"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -88,5 +90,67 @@ func TestHelmJobsPerRevision(t *testing.T) {
 	}
 	if names[1] == names[2] {
 		t.Errorf("both revisions have the Job %s: the upgrade would change its pod template", names[1])
+	}
+}
+
+// TestHelmLongJobNamesFit: a Job whose name the Kubernetes target cut to
+// the workload limit (52) still fits it with the revision suffix, at any
+// revision, and the pod that waits for it names the same cut name (the
+// chart once wrote the name with -r<rev> after it, 55 characters and more).
+func TestHelmLongJobNamesFit(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("migrate-the-database-", 3) + "now" // 66 characters
+	compose := fmt.Sprintf(`name: longjob
+services:
+  %s:
+    image: alpine:3.20
+    restart: "no"
+  web:
+    image: nginx:1.27
+    depends_on:
+      %s:
+        condition: service_completed_successfully
+`, long, long)
+	writeTree(t, dir, map[string]string{"compose.yaml": compose})
+	g, ds := translate.Load(context.Background(), translate.Options{Files: []string{filepath.Join(dir, "compose.yaml")}})
+	if g == nil || ds.HasErrors() {
+		t.Fatalf("load: %v", ds)
+	}
+	chart, _, err := corpusChart(t, g, "generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, rev := range []int{1, 9, 10, 123456} {
+		objs := renderRevision(t, chart, rev)
+		var job string
+		for _, o := range objs {
+			if o["kind"] == "Job" {
+				job = fmt.Sprint(at(o, "metadata", "name"))
+			}
+		}
+		if len(job) > 52 || !strings.HasSuffix(job, fmt.Sprintf("-r%d", rev)) || strings.Contains(job, "--") {
+			t.Errorf("revision %d: the Job is %q (%d characters), want at most 52 ending in -r%d", rev, job, len(job), rev)
+		}
+		if seen[job] {
+			t.Errorf("revision %d: Job name %q repeats an earlier revision's", rev, job)
+		}
+		seen[job] = true
+		waits := 0
+		inits, _ := at(objs["web-deployment.yaml"], "spec", "template", "spec", "initContainers").([]any)
+		for _, c := range inits {
+			args, _ := at(c, "args").([]any)
+			for _, a := range args {
+				if s := fmt.Sprint(a); strings.HasPrefix(s, "job/") {
+					waits++
+					if s != "job/"+job {
+						t.Errorf("revision %d: web waits for %s, the Job is %s", rev, s, job)
+					}
+				}
+			}
+		}
+		if waits == 0 {
+			t.Errorf("revision %d: web does not wait for the Job (init containers %v)", rev, inits)
+		}
 	}
 }

@@ -143,8 +143,11 @@ func (c *chart) nameExpr(kind, name string) string {
 		// A Job's pod template cannot change, so helm upgrade would fail
 		// on one: each revision has a Job of its own (-r<revision>),
 		// which Helm creates, deleting the last one's, and the waits
-		// of its dependents name the same one.
-		return fmt.Sprintf("{{ include %q (list $ (printf \"%%s-r%%d\" %q $.Release.Revision) %d) }}", c.name+".name", name, limit)
+		// of its dependents name the same one. The name is cut to leave
+		// room for the suffix, so a name the Kubernetes target cut to
+		// the limit stays within it at any revision.
+		return fmt.Sprintf("{{ include %q (list $ (printf \"%%s-r%%d\" (%q | trunc (sub %d (len (printf \"-r%%d\" $.Release.Revision)) | int) | trimSuffix \"-\") $.Release.Revision) %d) }}",
+			c.name+".name", name, limit, limit)
 	}
 	return fmt.Sprintf("{{ include %q (list $ %q %d) }}", c.name+".name", name, limit)
 }
