@@ -153,4 +153,23 @@ services:
 			t.Errorf("revision %d: web does not wait for the Job (init containers %v)", rev, inits)
 		}
 	}
+	// Disabled, the long-named Job is not waited for: the values and the
+	// wait containers (wait-for-/succeeded- and at most 52 characters, so
+	// never cut at 63) both use the cut name.
+	var cut any // the values name the service by its workload's (cut) name
+	for _, o := range renderRevision(t, chart, 1) {
+		if o["kind"] == "Job" {
+			cut = at(o, "metadata", "labels", "app.kubernetes.io/name")
+		}
+	}
+	objs, _, err := renderWith(t, chart, fmt.Sprintf("services:\n  %v:\n    enabled: false\n", cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inits := at(objs["web-deployment.yaml"], "spec", "template", "spec", "initContainers"); inits != nil {
+		t.Errorf("the Job disabled, web still waits: %v", inits)
+	}
+	if len(objs) == 0 || objs["web-deployment.yaml"] == nil {
+		t.Errorf("web is not rendered (%d objects)", len(objs))
+	}
 }
