@@ -242,7 +242,7 @@ func TestKomposeLabelWarnings(t *testing.T) {
       kompose.service.type: nodeport
       kompose.service.grup: front
       kompose.controller.type: pod
-      kompose.service.nodeport.port: "80"
+      kompose.service.nodeport.port: "99999"
       kompose.security-context.fsgroup: "-1"
       other.label: ignored
 `})
@@ -260,7 +260,7 @@ func TestKomposeLabelWarnings(t *testing.T) {
 	wants := []want{
 		{CodeKomposeLabel, 6, "services.web.labels.kompose.service.grup", "no kompose 1.38 label"},
 		{CodeKomposeValue, 7, "services.web.labels.kompose.controller.type", `"pod"`},
-		{CodeKomposeValue, 8, "services.web.labels.kompose.service.nodeport.port", `"80"`},
+		{CodeKomposeValue, 8, "services.web.labels.kompose.service.nodeport.port", `"99999" is not a port number`},
 		{CodeKomposeValue, 9, "services.web.labels.kompose.security-context.fsgroup", `"-1"`},
 	}
 	if len(ds) != len(wants) {

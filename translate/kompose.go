@@ -119,8 +119,10 @@ func komposeValue(k, v string, ext *ServiceExt) string {
 		ext.Expose.IngressClass = v
 	case "kompose.service.nodeport.port":
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 30000 || n > 32767 {
-			return fmt.Sprintf("%q is not a node port (30000-32767)", v)
+		// Only a port number here: which node ports a cluster opens is
+		// the site's node_port_range, which the Kubernetes target checks.
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("%q is not a port number (1-65535)", v)
 		}
 		ext.NodePort = n
 	case "kompose.image-pull-secret":

@@ -109,6 +109,10 @@ func (p *planner) planKompose(si *svcInfo) {
 	if s.Ext.NodePort > 0 && si.serviceType != corev1.ServiceTypeNodePort && si.serviceType != corev1.ServiceTypeLoadBalancer {
 		p.warn(CodeKompose, labelSrc(s, "kompose.service.nodeport.port"), "service %s asks for node port %d but its Service is not of type NodePort (set kompose.service.type: nodeport); the node port is not used", s.Name, s.Ext.NodePort)
 	}
+	si.nodePort = p.askedNodePort(s)
+	if n := s.Ext.NodePort; n > 0 && si.nodePort == 0 {
+		p.warn(CodeKompose, labelSrc(s, "kompose.service.nodeport.port"), "service %s asks for node port %d, outside the site's node port range %s; the cluster picks the node port", s.Name, n, p.o.Site.NodePortRange)
+	}
 	if s.Ext.NodePort > 0 && len(si.ports) > 1 {
 		p.warn(CodeKompose, labelSrc(s, "kompose.service.nodeport.port"), "service %s has %d ports; node port %d goes to the first, %s", s.Name, len(si.ports), s.Ext.NodePort, si.ports[0].name)
 	}
@@ -355,4 +359,16 @@ func claimSelector(sel string) *metav1.LabelSelector {
 		return nil
 	}
 	return &metav1.LabelSelector{MatchLabels: map[string]string{"io.kompose.service": sel}}
+}
+
+// askedNodePort is the node port kompose.service.nodeport.port asks for,
+// or 0 where the site's range does not hold it: the API server refuses a
+// Service outside its --service-node-port-range, so that port is left to
+// the cluster (with K8S150) rather than given and refused.
+func (p *planner) askedNodePort(s *translate.Service) int32 {
+	low, high := p.o.Site.NodePorts()
+	if n := s.Ext.NodePort; n >= low && n <= high {
+		return int32(n)
+	}
+	return 0
 }

@@ -184,6 +184,26 @@ func TestKomposeNodePortNeedsType(t *testing.T) {
 	mustContain(t, files, "web-service.yaml", "type: NodePort", "nodePort: 30080", "externalTrafficPolicy: Local")
 }
 
+// kompose.service.nodeport.port is checked against the site's node port
+// range, not the Kubernetes default: 33111 is refused by the API server of
+// a default cluster but is in egi-im's 80-35000. Before, translate refused
+// anything outside 30000-32767 for every site.
+func TestKomposeNodePortInTheSiteRange(t *testing.T) {
+	compose := "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n    labels:\n      kompose.service.type: nodeport\n      kompose.service.nodeport.port: \"33111\"\n"
+	files, ds := convert(t, compose, "egi-im", Options{})
+	mustContain(t, files, "web-service.yaml", "type: NodePort", "nodePort: 33111")
+	if hasCodeAt(ds, CodeKompose, "services.web.labels.kompose.service.nodeport.port") {
+		t.Errorf("egi-im holds 33111, yet: %v", ds)
+	}
+	files, ds = convert(t, compose, "generic", Options{})
+	if strings.Contains(files["web-service.yaml"], "nodePort: 33111") {
+		t.Errorf("a node port outside generic's 30000-32767:\n%s", files["web-service.yaml"])
+	}
+	if !hasCodeAt(ds, CodeKompose, "services.web.labels.kompose.service.nodeport.port") {
+		t.Errorf("no warning that 33111 is outside the site's range: %v", ds)
+	}
+}
+
 // An autoscaled service may run several pods: its volume is shared, as
 // that of a replicated one, not a single-node claim that holds the
 // second pod Pending.

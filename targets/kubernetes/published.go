@@ -41,7 +41,7 @@ func (p *planner) planPublished() {
 	taken := map[int32]string{}
 	for _, s := range p.g.Services {
 		si := p.svc[s.Name]
-		if n := int32(s.Ext.NodePort); n > 0 && (si.serviceType == corev1.ServiceTypeNodePort || si.serviceType == corev1.ServiceTypeLoadBalancer) {
+		if n := p.askedNodePort(s); n > 0 && (si.serviceType == corev1.ServiceTypeNodePort || si.serviceType == corev1.ServiceTypeLoadBalancer) {
 			taken[n] = s.Name
 		}
 	}

@@ -206,8 +206,8 @@ func (e *emitter) serviceObject(si *svcInfo, name string) *corev1.Service {
 		spec.PublishNotReadyAddresses = false
 	case corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer:
 		spec.Type = t
-		if s.Ext.NodePort > 0 && len(spec.Ports) > 0 {
-			spec.Ports[0].NodePort = int32(s.Ext.NodePort)
+		if si.nodePort > 0 && len(spec.Ports) > 0 {
+			spec.Ports[0].NodePort = si.nodePort
 		}
 		if s.Ext.TrafficPolicy != "" {
 			spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicy(s.Ext.TrafficPolicy)

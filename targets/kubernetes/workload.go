@@ -34,6 +34,9 @@ type svcInfo struct {
 	ports       []port
 	service     string
 	serviceType corev1.ServiceType
+	// nodePort is the node port kompose.service.nodeport.port asks for,
+	// when the site's range holds it (kompose.go), else 0.
+	nodePort int32
 	// aliases are the network aliases that get a Service too; waits are
 	// the dependencies its pods wait for, in depends_on order (wait.go).
 	aliases []string
