@@ -252,3 +252,29 @@ func TestTargetPositionsFromTheWorkingDirectory(t *testing.T) {
 		t.Errorf("warnings not placed from the working directory:\n%s", stderr)
 	}
 }
+
+// A kompose label with a bad value refuses --to kubernetes and helm at the
+// label (issue 16: honoured, or refused with a positioned error), and stays
+// a warning for batch, which reads no kompose label.
+func TestKomposeValueRefusesKubernetes(t *testing.T) {
+	dir := t.TempDir()
+	compose := "services:\n  web:\n    image: nginx:1.27-alpine\n    labels:\n      kompose.service.type: bogus\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "compose.yaml")
+	for _, target := range []string{"kubernetes", "k8s", "helm"} {
+		_, stderr, code := runCLI(t, "convert", "--to", target, "-f", file, "-o", filepath.Join(dir, "out-"+target))
+		if code == 0 || !strings.Contains(stderr, "compose.yaml:5:7: error[TR106]: services.web.labels.kompose.service.type:") ||
+			!strings.Contains(stderr, "cannot honour it") || strings.Contains(stderr, "is ignored") {
+			t.Errorf("--to %s: exit %d, stderr:\n%s", target, code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out-"+target)); err == nil {
+			t.Errorf("--to %s wrote output although it refused", target)
+		}
+	}
+	_, stderr, code := runCLI(t, "convert", "--to", "batch", "-f", file, "-o", filepath.Join(dir, "out-batch"))
+	if code != 0 || !strings.Contains(stderr, "warning[TR106]") || !strings.Contains(stderr, "the label is ignored") {
+		t.Errorf("--to batch: exit %d, stderr:\n%s", code, stderr)
+	}
+}

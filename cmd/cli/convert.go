@@ -143,6 +143,7 @@ func (f *convertFlags) convert(e *env, fs *pflag.FlagSet) int {
 
 func (f *convertFlags) run(e *env, target string) int {
 	g, ds := f.load(e)
+	refuseKomposeValues(target, ds)
 	if g == nil || ds.HasErrors() {
 		f.report(e, ds)
 		return exitError
