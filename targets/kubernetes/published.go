@@ -80,9 +80,12 @@ func (p *planner) planPublishedOf(si *svcInfo, taken map[int32]string) {
 	p.serviceNames[name] = true
 	si.pubService, si.pubType = name, typ
 	for i := range ports {
-		if typ == corev1.ServiceTypeNodePort {
+		// One K8S156 per port, saying what the type decided above does
+		// (a ClusterIP Service's ports were warned about with it).
+		switch typ {
+		case corev1.ServiceTypeNodePort:
 			ports[i].nodePort = p.nodePort(si, ports[i], taken)
-		} else {
+		case corev1.ServiceTypeLoadBalancer:
 			p.warn(CodePublished, ports[i].src, "port %d/%s goes to LoadBalancer Service %s, port %d; on a cluster without a load-balancer controller its external address stays pending, while the Service's node port (which the cluster picks) still works", ports[i].port, ports[i].proto, name, ports[i].port)
 		}
 	}

@@ -90,3 +90,24 @@ func TestPublishedExplicitTypeWins(t *testing.T) {
 		t.Error("an explicit Service type gets a published Service too")
 	}
 }
+
+// Before, on a site with neither LoadBalancer nor NodePort Services each
+// published port got two K8S156 warnings that contradict each other: one
+// sending it to a LoadBalancer, one keeping it inside the cluster.
+func TestPublishedOneWarningOnClusterIPSite(t *testing.T) {
+	files, ds := convert(t, publishedCompose, "egi-rancher", Options{})
+	if svc := files["ssh-published-service.yaml"]; !strings.Contains(svc, "type: ClusterIP") {
+		t.Errorf("ssh-published is not ClusterIP on egi-rancher:\n%s", svc)
+	}
+	for _, at := range []string{"services.web.ports[0]", "services.ssh.ports[0]", "services.ssh.ports[1]", "services.ssh.ports[2]", "services.other.ports[0]"} {
+		var got []string
+		for _, d := range ds {
+			if d.Code == CodePublished && d.Path == at {
+				got = append(got, d.Message)
+			}
+		}
+		if len(got) != 1 || !strings.Contains(got[0], "stays inside the cluster, on ClusterIP Service") {
+			t.Errorf("%s: want one K8S156 keeping the port inside the cluster, got %q", at, got)
+		}
+	}
+}
