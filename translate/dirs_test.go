@@ -80,3 +80,27 @@ func TestReadProjectDirsProblems(t *testing.T) {
 		t.Errorf("../x: %+v", dd)
 	}
 }
+
+// A directory holding a git repository, a conversion's output, or the
+// output directory about to be written (which need not exist yet) is not
+// embedded: a copy of the output would grow with every conversion.
+func TestReadProjectDirsLeavesOutputAndGit(t *testing.T) {
+	dir := project(t, map[string]string{
+		"compose.yaml":              "services:\n  web:\n    image: nginx\n    volumes: [\"./a:/a:ro\", \"./b:/b:ro\", \"./c:/c:ro\", \"./d:/d:ro\"]\n",
+		"a/.git/config":             "[remote]\n",
+		"b/out/.transship-manifest": "x\n",
+		"c/conf":                    "c",
+		"d/conf":                    "d",
+	})
+	g, ds := loadDiags(t, Options{ProjectDir: dir})
+	if ds.HasErrors() {
+		t.Fatal(diagText(ds))
+	}
+	dds := ReadProjectDirs(g, g.EmbeddableDirs(), MaxEmbeddedFile, filepath.Join(dir, "c", "deploy", "k8s"))
+	for name, want := range map[string]string{"a": "git repository (.git)", "b": "output (out/.transship-manifest)", "c": "holds the output directory", "d": ""} {
+		dd := dds[name]
+		if want == "" && (dd.Problem != "" || len(dd.Files) != 1) || want != "" && (!strings.Contains(dd.Problem, want) || dd.Files != nil) {
+			t.Errorf("%s: problem %q, %d files; want problem %q", name, dd.Problem, len(dd.Files), want)
+		}
+	}
+}

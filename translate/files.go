@@ -126,20 +126,70 @@ func (g *Graph) EmbeddableDirs() []string {
 	return sortedKeys(set)
 }
 
+// OutputManifest is the file naming what a conversion wrote, in every
+// output directory (cmd/output.ManifestName; a test holds them equal).
+const OutputManifest = ".transship-manifest"
+
 // ReadProjectDirs reads the named project directories of g, their files
 // at most max bytes in all. A directory outside the project, holding a
 // link that leads out of it or to a directory, or anything but regular
-// files and directories, gets a Problem instead of Files.
-func ReadProjectDirs(g *Graph, names []string, max int64) map[string]DirData {
+// files and directories, gets a Problem instead of Files. So does one
+// that holds a conversion's output (outputs, the -o directories, or any
+// .transship-manifest) or a git repository: a copy of it would embed the
+// last conversion in the next, which then never stops changing, and
+// .git is history and credentials, not configuration.
+func ReadProjectDirs(g *Graph, names []string, max int64, outputs ...string) map[string]DirData {
 	out := make(map[string]DirData, len(names))
 	root, err := filepath.EvalSymlinks(g.Dir)
 	if err != nil {
 		root = g.Dir
 	}
 	for _, name := range names {
-		out[name] = readProjectDir(root, name, max)
+		dd := readProjectDir(root, name, max)
+		if dd.Problem == "" {
+			dd.Problem = holdsOutput(root, name, outputs)
+		}
+		if dd.Problem != "" {
+			dd.Files = nil
+		}
+		out[name] = dd
 	}
 	return out
+}
+
+// holdsOutput: the reason directory name may not be embedded because an
+// output directory lies inside it (which need not exist yet: the first
+// conversion must decide as the second does), or "".
+func holdsOutput(root, name string, outputs []string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(path.Clean(name))))
+	if err != nil {
+		return ""
+	}
+	for _, o := range outputs {
+		if real := resolveExisting(o); real != "" && inside(dir, real) {
+			return "it holds the output directory " + o + ", which each conversion would copy into the next"
+		}
+	}
+	return ""
+}
+
+// resolveExisting is p made absolute, with links resolved in the part of
+// it that exists; "" when p cannot be made absolute.
+func resolveExisting(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	rest := ""
+	for cur := abs; ; cur = filepath.Dir(cur) {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if filepath.Dir(cur) == cur {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+	}
 }
 
 func readProjectDir(root, name string, max int64) DirData {
@@ -158,8 +208,14 @@ func readProjectDir(root, name string, max int64) DirData {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() && d.Name() == ".git" {
+			return fmt.Errorf("it holds a git repository (%s)", filepath.ToSlash(rel))
+		}
 		if d.IsDir() {
 			return nil
+		}
+		if d.Name() == OutputManifest {
+			return fmt.Errorf("it holds a conversion's output (%s), which each conversion would copy into the next", filepath.ToSlash(rel))
 		}
 		real := p
 		if d.Type()&fs.ModeSymlink != 0 {

@@ -9,6 +9,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/transship/transship/cmd/output"
+	"github.com/transship/transship/translate"
 )
 
 func runCLI(t *testing.T, args ...string) (string, string, int) {
@@ -276,5 +279,30 @@ func TestKomposeValueRefusesKubernetes(t *testing.T) {
 	_, stderr, code := runCLI(t, "convert", "--to", "batch", "-f", file, "-o", filepath.Join(dir, "out-batch"))
 	if code != 0 || !strings.Contains(stderr, "warning[TR106]") || !strings.Contains(stderr, "the label is ignored") {
 		t.Errorf("--to batch: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A project that bind-mounts itself read-only (.:/src:ro) with its output
+// inside converts to the same bytes every time: the directory holding the
+// output is not copied into a ConfigMap (it was, so each run embedded the
+// last and --check never passed). The manifest's name is translate's.
+func TestConvertIdempotentWithOutputInsideABoundDir(t *testing.T) {
+	if output.ManifestName != translate.OutputManifest {
+		t.Fatalf("cmd/output writes %q, translate looks for %q", output.ManifestName, translate.OutputManifest)
+	}
+	dir := t.TempDir()
+	compose := "services:\n  web:\n    image: nginx:1.27-alpine\n    volumes: [\".:/src:ro\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, out := filepath.Join(dir, "compose.yaml"), filepath.Join(dir, "deploy", "k8s")
+	for i, args := range [][]string{{}, {}, {"--check"}} {
+		_, stderr, code := runCLI(t, append([]string{"convert", "--to", "kubernetes", "-f", file, "-o", out}, args...)...)
+		if code != 0 {
+			t.Fatalf("run %d %v: exit %d\n%s", i+1, args, code, stderr)
+		}
+		if i == 0 && !strings.Contains(stderr, "holds the output directory") {
+			t.Errorf("no K8S113 saying why . stays a claim:\n%s", stderr)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -101,7 +102,14 @@ func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph
 	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM}
 	f.kube.apply(fs, &o.Site)
 	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
-	o.Dirs = translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)
+	var outputs []string
+	if out := f.out; out != "-" {
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(e.cwd, out)
+		}
+		outputs = append(outputs, out)
+	}
+	o.Dirs = translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile, outputs...)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}
