@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"path"
 	"strconv"
 	"strings"
 
@@ -93,4 +94,38 @@ func dirVolume(name string, dd translate.DirData) corev1.Volume {
 		src.Items = append(src.Items, item)
 	}
 	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: src}}
+}
+
+// warnSecretFiles: a directory ConfigMap is readable by anyone with the
+// view role, and the output is meant to be committed, so a file in it
+// whose name says it is a secret (a private key, an env file of
+// passwords) gets K8S152, as a secret written into a Secret does.
+func (p *planner) warnSecretFiles(m translate.Mount) {
+	dd, ok := p.dirData(m.Source)
+	if !ok {
+		return
+	}
+	var names []string
+	for _, f := range dd.Files {
+		if secretFileName(path.Base(f.Path)) {
+			names = append(names, f.Path)
+		}
+	}
+	if len(names) > 0 {
+		p.warn(CodeSecretWritten, m.Src, "bind mount %s holds %s, which look like secrets: they are written into a ConfigMap in plain text; declare them as compose secrets instead (a Secret, or --secrets external)", m.Source, strings.Join(names, ", "))
+	}
+}
+
+// secretFileName: names of private keys, keystores and env or
+// credential files.
+func secretFileName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, ext := range []string{".key", ".pem", ".p12", ".pfx", ".jks", ".keystore", ".kdbx"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return lower == ".env" || strings.HasPrefix(lower, ".env.") || strings.HasSuffix(lower, ".env") ||
+		strings.HasPrefix(lower, "id_rsa") || strings.HasPrefix(lower, "id_ed25519") || strings.HasPrefix(lower, "id_ecdsa") ||
+		strings.Contains(lower, "credentials") || strings.Contains(lower, "secret") || lower == ".htpasswd" || lower == ".netrc" || lower == ".pgpass"
 }

@@ -242,3 +242,28 @@ func TestBindDirectoryTooLarge(t *testing.T) {
 		t.Errorf("want K8S113 at 5 services.web.volumes[0] giving the limit: %v", ds)
 	}
 }
+
+// A directory ConfigMap holding files named like secrets (a private key,
+// an env file) says so with K8S152 at the mount, once per directory; one
+// with none says nothing (the review found server.key and .env carried in
+// plain ConfigMaps without a word).
+func TestDirConfigMapWarnsOfSecretFiles(t *testing.T) {
+	dir := bindDirProject(t, map[string]string{
+		"compose.yaml":     "services:\n  web:\n    image: nginx\n    volumes: [\"./certs:/etc/ssl/private:ro\", \"./conf:/etc/conf:ro\"]\n  api:\n    image: nginx\n    volumes: [\"./certs:/certs:ro\"]\n",
+		"certs/server.key": "-----BEGIN PRIVATE KEY-----\n", "certs/.env": "PW=x\n", "certs/ca.crt": "c",
+		"conf/app.conf": "a",
+	})
+	files, ds := emitDirs(t, dir)
+	if _, ok := files["certs-configmap.yaml"]; !ok {
+		t.Fatalf("certs is not a ConfigMap: %v", keys(stringFiles(files)))
+	}
+	var got []string
+	for _, d := range ds {
+		if d.Code == CodeSecretWritten {
+			got = append(got, d.Path+": "+d.Message)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "services.api.volumes[0]") || !strings.Contains(got[0], ".env, server.key") || strings.Contains(got[0], "ca.crt") {
+		t.Errorf("want one K8S152 at services.api.volumes[0] (the first by name) naming .env and server.key, got %q", got)
+	}
+}

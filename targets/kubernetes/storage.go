@@ -72,12 +72,19 @@ func (p *planner) storage() {
 		}
 	}
 	var binds []*claim
+	warned := map[string]bool{}
 	for _, s := range p.g.Services {
 		for _, m := range s.Mounts {
-			if m.Kind == translate.MountBind && p.bindClaimed(m) {
+			if m.Kind != translate.MountBind {
+				continue
+			}
+			if p.bindClaimed(m) {
 				if c := p.bindClaim(s, m); c != nil {
 					binds = append(binds, c)
 				}
+			} else if m.SourceKind == "dir" && !warned[m.Source] {
+				warned[m.Source] = true
+				p.warnSecretFiles(m)
 			}
 		}
 	}
