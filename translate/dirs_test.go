@@ -104,3 +104,19 @@ func TestReadProjectDirsLeavesOutputAndGit(t *testing.T) {
 		}
 	}
 }
+
+// A top-level name starting with ".." cannot be a path in a ConfigMap
+// volume (it keeps ..data for itself): the directory stays a claim.
+func TestReadProjectDirsRefusesDotDotNames(t *testing.T) {
+	dir := project(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes: [\"./a:/a:ro\"]\n",
+		"a/..x":        "x",
+	})
+	g, ds := loadDiags(t, Options{ProjectDir: dir})
+	if ds.HasErrors() {
+		t.Fatal(diagText(ds))
+	}
+	if dd := ReadProjectDirs(g, []string{"a"}, MaxEmbeddedFile)["a"]; !strings.Contains(dd.Problem, `..x starts with ".."`) {
+		t.Errorf("problem %q", dd.Problem)
+	}
+}

@@ -214,6 +214,11 @@ func readProjectDir(root, name string, max int64) DirData {
 		if d.IsDir() {
 			return nil
 		}
+		if strings.HasPrefix(rel, "..") {
+			// A ConfigMap volume keeps such names for its own links
+			// (..data), and the API server refuses them as paths.
+			return fmt.Errorf("%s starts with \"..\", which a Kubernetes ConfigMap volume reserves", filepath.ToSlash(rel))
+		}
 		if d.Name() == OutputManifest {
 			return fmt.Errorf("it holds a conversion's output (%s), which each conversion would copy into the next", filepath.ToSlash(rel))
 		}

@@ -41,7 +41,8 @@ func dirKeys(dd translate.DirData) []string {
 		base := dataKey(strings.ReplaceAll(f.Path, "/", "_"))
 		k := base
 		for n := 2; used[k]; n++ {
-			k = base + "-" + strconv.Itoa(n)
+			suffix := "-" + strconv.Itoa(n)
+			k = base[:min(len(base), maxKey-len(suffix))] + suffix
 		}
 		keys[i], used[k] = k, true
 	}

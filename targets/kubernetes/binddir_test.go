@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/transship/transship/diag"
@@ -265,5 +266,21 @@ func TestDirConfigMapWarnsOfSecretFiles(t *testing.T) {
 	}
 	if len(got) != 1 || !strings.Contains(got[0], "services.api.volumes[0]") || !strings.Contains(got[0], ".env, server.key") || strings.Contains(got[0], "ca.crt") {
 		t.Errorf("want one K8S152 at services.api.volumes[0] (the first by name) naming .env and server.key, got %q", got)
+	}
+}
+
+// Keys the API server refuses are never written: one starting with ".."
+// (a ConfigMap volume's own ..data), or longer than 253 characters, also
+// after a collision suffix (review2 item 7).
+func TestDirKeysAreValid(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	dd := translate.DirData{Files: []translate.DirFile{{Path: "a/" + long}, {Path: "a_" + long}, {Path: "b/..x"}}}
+	for _, k := range dirKeys(dd) {
+		if errs := validation.IsConfigMapKey(k); len(errs) > 0 {
+			t.Errorf("key %q: %v", k, errs)
+		}
+	}
+	if k := dataKey("..x"); k != "_..x" {
+		t.Errorf(`dataKey("..x") = %q`, k)
 	}
 }

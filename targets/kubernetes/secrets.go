@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -21,10 +22,19 @@ import (
 var keyChars = regexp.MustCompile(`[^-._a-zA-Z0-9]+`)
 
 // dataKey is a valid Secret/ConfigMap key for a compose name.
+// maxKey is the longest key a Secret or ConfigMap may hold.
+const maxKey = 253
+
 func dataKey(name string) string {
 	k := keyChars.ReplaceAllString(name, "_")
-	if k == "." || k == ".." || k == "" {
+	// The API server refuses "." and "..", and keys starting with "..",
+	// which a ConfigMap volume keeps for its own links (..data); and keys
+	// longer than 253.
+	if k == "." || k == "" || strings.HasPrefix(k, "..") {
 		k = "_" + k
+	}
+	if len(k) > maxKey {
+		k = k[:maxKey]
 	}
 	return k
 }
