@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"cmp"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -113,8 +114,9 @@ func (e *emitter) publishedPolicy(si *svcInfo) {
 		return
 	}
 	var ports []networkingv1.NetworkPolicyPort
+	open := e.openPorts(si)
 	for _, p := range si.ports {
-		if p.published != "" || e.ingressPort(si) != nil && e.ingressPort(si).target == p.target {
+		if open[portKey(p)] {
 			proto, pn := p.proto, intstr.FromInt32(int32(p.target))
 			ports = append(ports, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &pn})
 		}
@@ -127,6 +129,32 @@ func (e *emitter) publishedPolicy(si *svcInfo) {
 		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: e.selector(si.name)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress:     []networkingv1.NetworkPolicyIngressRule{{Ports: ports}}}})
+}
+
+// openPorts are the ports of si's pod that are reached from outside: what
+// its services' published Services target (the same decision, so that
+// a loopback-bound port stays closed and a "9100" port, which compose
+// opens on a host port it picks, is open), and their Ingress ports. A
+// service with an explicit Service type has no published Service: there
+// every port compose publishes, but on loopback, is open.
+func (e *emitter) openPorts(si *svcInfo) map[string]bool {
+	open := map[string]bool{}
+	for _, x := range append([]*svcInfo{si}, si.members...) {
+		for _, pp := range x.published {
+			open[portKey(port{proto: pp.proto, target: pp.cport})] = true
+		}
+		if x.s.Ext.ServiceType != "" {
+			for _, cp := range x.s.Ports {
+				if cp.Published != "" && !loopback(cp.HostIP) {
+					open[portKey(port{proto: corev1.Protocol(strings.ToUpper(cmp.Or(cp.Protocol, "tcp"))), target: cp.Target})] = true
+				}
+			}
+		}
+		if ing := e.ingressPort(x); ing != nil {
+			open[portKey(*ing)] = true
+		}
+	}
+	return open
 }
 
 // egressPolicy confines a pod whose networks are all internal.

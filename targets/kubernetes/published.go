@@ -29,6 +29,7 @@ type pubPort struct {
 	name     string // its port name
 	port     int32  // the Service port: the published port (the container port when compose picks the host's)
 	target   string // the container port's name
+	cport    uint32 // the container port
 	proto    corev1.Protocol
 	nodePort int32 // 0: the cluster picks one
 	src      diag.Src
@@ -128,7 +129,7 @@ func (p *planner) publishedPorts(si *svcInfo) []pubPort {
 			name = strings.ToLower(string(proto)) + "-" + strconv.Itoa(int(num))
 		}
 		used["name:"+name] = true
-		out = append(out, pubPort{name: name, port: num, target: target.name, proto: proto, src: cp.Src})
+		out = append(out, pubPort{name: name, port: num, target: target.name, cport: cp.Target, proto: proto, src: cp.Src})
 	}
 	return out
 }
