@@ -23,9 +23,12 @@ import (
 // Back come the named volumes (volumes/<job id>/) and the entries that
 // hold read-write binds, beside job.sub.
 
-// condorFiles is an HTCondor job's transfer lists.
+// condorFiles is an HTCondor job's transfer lists. all: the whole
+// project is mounted writable, so every file the job creates or changes
+// comes back (HTCondor's own default, with no transfer_output_files).
 type condorFiles struct {
 	in, out []string
+	all     bool
 }
 
 // launcherNames are what the job itself keeps beside run.sh, which a
@@ -34,9 +37,20 @@ var launcherNames = []string{Launcher, "volumes"}
 
 func (p *project) condorTransfer() condorFiles {
 	var in, out []string
-	for _, r := range p.projectReads() {
+	reads := p.projectReads()
+	wholeIn := slices.ContainsFunc(reads, func(r projectRead) bool { return r.path == "." })
+	all := slices.ContainsFunc(reads, func(r projectRead) bool { return r.path == "." && r.writable })
+	for _, r := range reads {
 		top, _, _ := strings.Cut(r.path, "/")
 		switch {
+		case strings.ContainsAny(top, " \t\n\"'"):
+			// condor_submit splits its lists at white space and commas
+			// and has no quoting for a name (commas are BAT003 already);
+			// inside a transferred "." it needs no list of its own.
+			if !wholeIn || r.writable && !all {
+				p.warn(CodeTransfer, r.src, "HTCondor cannot transfer %q: its file lists cannot hold white space or quotes; rename it in the project", top)
+			}
+			continue
 		case top == "..":
 			p.warn(CodeTransfer, r.src, "HTCondor cannot transfer %s, which is outside the project directory: it must be on the worker node at that path, relative to the job's scratch directory", r.path)
 			continue
@@ -51,7 +65,10 @@ func (p *project) condorTransfer() condorFiles {
 			src, top = p.o.ProjectDir+"/", ""
 		}
 		in = append(in, src)
-		if r.writable && top != "" {
+		switch {
+		case r.writable && top == "":
+			p.warn(CodeTransfer, r.src, "the whole project directory is mounted writable: HTCondor brings back every file the job creates or changes, beside job.sub, not into the project directory")
+		case r.writable:
 			out = append(out, top)
 			p.warn(CodeTransfer, r.src, "HTCondor brings %s back beside job.sub, not into the project directory", top)
 		}
@@ -59,9 +76,15 @@ func (p *project) condorTransfer() condorFiles {
 	if p.usesVolumes() {
 		out = append(out, "volumes")
 	}
+	if whole := p.o.ProjectDir + "/"; slices.Contains(in, whole) {
+		in = []string{whole} // its contents include every entry
+	}
+	if all {
+		out = nil
+	}
 	slices.Sort(in)
 	slices.Sort(out)
-	return condorFiles{in: slices.Compact(in), out: slices.Compact(out)}
+	return condorFiles{in: slices.Compact(in), out: slices.Compact(out), all: all}
 }
 
 // projectRead is a path in the project directory that run.sh reads.
@@ -120,7 +143,10 @@ func (p *project) condorReadme() string {
 			fmt.Fprintf(&b, "  %s\n", in)
 		}
 	}
-	if len(p.condor.out) > 0 {
+	switch {
+	case p.condor.all:
+		b.WriteString("Back beside job.sub comes every file the job creates or changes (the\nservices mount the whole project directory writable).\n")
+	case len(p.condor.out) > 0:
 		fmt.Fprintf(&b, "Back beside job.sub come: %s.\n", strings.Join(p.condor.out, ", "))
 	}
 	b.WriteString("\n")

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/transship/transship/diag"
 	"github.com/transship/transship/targets/batch"
 	"github.com/transship/transship/translate"
 )
@@ -76,13 +78,7 @@ func TestCondorTransferEdges(t *testing.T) {
 	if !strings.Contains(sub, "transfer_input_files     = ../p/out\n") || !strings.Contains(sub, "transfer_output_files    = out\n") {
 		t.Errorf("want only out/ both ways:\n%s", sub)
 	}
-	var msgs []string
-	for _, d := range ds {
-		if d.Code == batch.CodeTransfer {
-			msgs = append(msgs, d.Message)
-		}
-	}
-	all := strings.Join(msgs, "\n")
+	all := transferMessages(ds)
 	for _, want := range []string{"cannot transfer ../shared", "out/logs does not exist yet", "where the job keeps its own volumes", "brings out back beside job.sub"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no BAT131 saying %q in:\n%s", want, all)
@@ -135,4 +131,48 @@ func TestUserUnderUdocker(t *testing.T) {
 			t.Errorf("%s: BAT106 says %q, want %q", rt, msg, want)
 		}
 	}
+}
+
+// The whole project mounted writable comes back whole: no
+// transfer_output_files (HTCondor then returns every new or changed
+// file), the project's contents sent once, not again entry by entry; an
+// entry with white space is left out with BAT131, as condor_submit's
+// lists cannot quote it (review2 item 6: the writes to . were lost, and
+// "my dir" went unquoted into the list).
+func TestCondorTransferWholeProjectWritable(t *testing.T) {
+	svc := &translate.Service{Name: "a", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{
+		{Kind: translate.MountBind, Source: ".", Target: "/w", SourceKind: "dir"},
+		{Kind: translate.MountBind, Source: "data/sub", Target: "/d", SourceKind: "dir"},
+		{Kind: translate.MountBind, Source: "my dir", Target: "/m", ReadOnly: true, SourceKind: "dir"},
+	}}
+	sb := slurmSite
+	sb.Scheduler = "htcondor"
+	out, ds := emit(t, sb, svc)
+	sub := out[batch.Submit]
+	if !strings.Contains(sub, "transfer_input_files     = ../p/\n") || strings.Contains(sub, "transfer_output_files") {
+		t.Errorf("want the project's contents in, every changed file back (no transfer_output_files):\n%s", sub)
+	}
+	all := transferMessages(ds)
+	if !strings.Contains(all, "every file the job creates or changes") || strings.Contains(all, `"my dir"`) {
+		t.Errorf("BAT131 messages (my dir travels inside .):\n%s", all)
+	}
+	svc.Mounts = svc.Mounts[1:] // without .: my dir needs a list entry
+	out, ds = emit(t, sb, svc)
+	if sub := out[batch.Submit]; strings.Contains(sub, "my dir") || !strings.Contains(sub, "transfer_output_files    = data\n") {
+		t.Errorf("want my dir left out, data back:\n%s", sub)
+	}
+	if !slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return strings.Contains(d.Message, `cannot transfer "my dir"`) }) {
+		t.Errorf("no BAT131 for my dir: %v", ds)
+	}
+}
+
+// transferMessages are the BAT131 messages, a line each.
+func transferMessages(ds diag.Diagnostics) string {
+	var msgs []string
+	for _, d := range ds {
+		if d.Code == batch.CodeTransfer {
+			msgs = append(msgs, d.Message)
+		}
+	}
+	return strings.Join(msgs, "\n")
 }

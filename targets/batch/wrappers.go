@@ -136,9 +136,12 @@ func (p *project) htcondor() string {
 	kv("should_transfer_files", "YES")
 	kv("when_to_transfer_output", "ON_EXIT")
 	kv("transfer_input_files", condorList(p.condor.in))
-	if out := condorList(p.condor.out); out != "" {
+	switch out := condorList(p.condor.out); {
+	case p.condor.all:
+		// No list: HTCondor brings back every new or changed file.
+	case out != "":
 		kv("transfer_output_files", out)
-	} else {
+	default:
 		kv("transfer_output_files", `""`) // nothing: not every file the job changed
 	}
 	// The project's entries land in the scratch directory beside run.sh.
@@ -164,8 +167,9 @@ func (p *project) htcondor() string {
 }
 
 // condorList writes file names as a comma-separated list; condor_submit
-// has no quoting there, so names with commas or spaces were refused when
-// the CLI computed the project directory (and by BAT0xx in mounts).
+// has no quoting there, so a project directory with commas or spaces is
+// refused by the CLI, a mount source with commas is BAT003, and an entry
+// with white space or quotes is left out with BAT131 (transfer.go).
 func condorList(names []string) string { return strings.Join(names, ", ") }
 
 // condorString quotes a value in HTCondor's new syntax: double quotes
