@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,5 +136,32 @@ func TestChartAndImageValues(t *testing.T) {
 	}
 	if !strings.Contains(files["README.md"], "| `services.web.image.tag` | string | `\"2.1\"` |") {
 		t.Errorf("README.md's table lacks the web image tag:\n%s", files["README.md"])
+	}
+}
+
+// Before, externalTrafficPolicy stayed in a Service whose type is a
+// value, so values making it ClusterIP (values-egi-rancher.yaml) gave a
+// Service the API server refuses.
+func TestTrafficPolicyFollowsTypeValue(t *testing.T) {
+	files := emit(t, `services:
+  web:
+    image: nginx
+    ports: ["8080:80"]
+    labels: {kompose.service.external-traffic-policy: local}
+  api:
+    image: nginx
+    ports: ["8081:80"]
+    labels: {kompose.service.type: nodeport, kompose.service.external-traffic-policy: local}
+`)
+	for f, cond := range map[string]string{
+		"templates/web-published-service.yaml": `{{- if ne $v.published.type "ClusterIP" }}`,
+		"templates/api-service.yaml":           `{{- if ne $v.service.type "ClusterIP" }}`,
+	} {
+		svc := files[f]
+		lines := strings.Split(svc, "\n")
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.TrimSpace(l) == "externalTrafficPolicy: Local" })
+		if i < 1 || i+1 >= len(lines) || strings.TrimSpace(lines[i-1]) != cond || strings.TrimSpace(lines[i+1]) != "{{- end }}" {
+			t.Errorf("%s: externalTrafficPolicy is not under %s:\n%s", f, cond, svc)
+		}
 	}
 }

@@ -172,6 +172,7 @@ func (c *chart) serviceValues(t *tpl) {
 	c.vals.set(path("type"), "string", typ, "Type of the Service: ClusterIP, NodePort or LoadBalancer.").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	delete(spec, "type")
 	spec["type"] = block(`{{- if ne $v.service.type "ClusterIP" }}`, "type: {{ $v.service.type }}", "{{- end }}")
+	onlyOutside(spec, `{{- if ne $v.service.type "ClusterIP" }}`)
 	ports, _ := spec["ports"].([]any)
 	if len(ports) == 0 {
 		return
@@ -189,6 +190,7 @@ func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ str
 	path := []string{"services", svc, "published", "type"}
 	c.vals.set(path, "string", typ, "Type of the Service of the ports compose publishes: NodePort, LoadBalancer, or ClusterIP (inside the cluster only; with no node ports).").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	spec["type"] = kubernetes.Raw("{{ $v.published.type }}")
+	onlyOutside(spec, `{{- if ne $v.published.type "ClusterIP" }}`)
 	// Each port's node port is a value too: a site pins it (egi-im: the
 	// published port), another lets the cluster pick (null).
 	ports, _ := spec["ports"].([]any)
@@ -199,6 +201,15 @@ func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ str
 		c.vals.set([]string{"services", svc, "published", "nodePorts", name}, "nodePort", np, "Node port of port "+name+" (not for type ClusterIP); null: one the cluster picks.")
 		delete(port, "nodePort")
 		port["nodePort"] = block(fmt.Sprintf(`{{- with and (ne $v.published.type "ClusterIP") (index $v.published.nodePorts %q) }}`, name), "nodePort: {{ . }}", "{{- end }}")
+	}
+}
+
+// onlyOutside keeps externalTrafficPolicy only while the type the values
+// give is not ClusterIP: the API server refuses it on a ClusterIP Service
+// ("may only be set for externally-accessible services").
+func onlyOutside(spec map[string]any, cond string) {
+	if tp, ok := spec["externalTrafficPolicy"].(string); ok {
+		spec["externalTrafficPolicy"] = block(cond, "externalTrafficPolicy: "+tp, "{{- end }}")
 	}
 }
 
