@@ -36,7 +36,7 @@ var egiIM = with(func(k *Kubernetes) {
 	k.TLSIssuer = "letsencrypt-prod"
 	k.StorageClass, k.SharedStorageClass = "managed-nfs-storage", "managed-nfs-storage"
 	k.LoadBalancer, k.PublishedPorts = false, "NodePort"
-	k.NodePortRange, k.ReservedNodePorts = "80-35000", []string{"443", "80"} // a list is a sorted set
+	k.NodePortRange, k.ReservedNodePorts = "80-35000", []string{"10248", "10249", "10250", "10256", "10257", "10259", "111", "2049", "2379", "2380", "443", "6443", "80"} // a list is a sorted set
 })
 
 var egiRancher = with(func(k *Kubernetes) {

@@ -32,5 +32,11 @@ kubernetes {
   load_balancer        = false
   published_ports      = "NodePort"
   node_port_range      = "80-35000"
-  reserved_node_ports  = [80, 443] # the ingress controller's
+  # Ports the node itself listens on inside that range, which a node port
+  # would take over on every node (kube-proxy forwards it): the ingress
+  # controller's 80 and 443, the front-end's NFS export (111, 2049), etcd
+  # (2379, 2380), the API server (6443), the kubelet (10248, 10250),
+  # kube-proxy (10249, 10256), the controller manager (10257) and the
+  # scheduler (10259).
+  reserved_node_ports  = [80, 111, 443, 2049, 2379, 2380, 6443, 10248, 10249, 10250, 10256, 10257, 10259]
 }

@@ -111,3 +111,23 @@ func TestPublishedOneWarningOnClusterIPSite(t *testing.T) {
 		}
 	}
 }
+
+// On egi-im a published port the node itself listens on (the API
+// server's 6443, the kubelet's 10250) is not made a node port: kube-proxy
+// would take it over on every node. The cluster picks another (K8S156).
+func TestPublishedPortsSpareTheNodesOwn(t *testing.T) {
+	files, ds := convert(t, "services:\n  web:\n    image: x\n    ports: [\"6443:6443\", \"10250:10250\", \"8080:8080\"]\n", "egi-im", Options{})
+	svc := files["web-published-service.yaml"]
+	if strings.Contains(svc, "nodePort: 6443") || strings.Contains(svc, "nodePort: 10250") || !strings.Contains(svc, "nodePort: 8080") {
+		t.Errorf("node ports:\n%s", svc)
+	}
+	n := 0
+	for _, d := range ds {
+		if d.Code == CodePublished && strings.Contains(d.Message, "the site reserves it") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("want 2 K8S156 for the reserved ports, got %d: %v", n, ds)
+	}
+}
