@@ -24,9 +24,10 @@ type Options struct {
 	Site site.Batch
 	// ProjectDir is the compose project directory relative to the output
 	// directory, slash-separated. run.sh finds the project's files there
-	// (TRANSSHIP_PROJECT_DIR overrides it); DIRAC jobs transfer that
-	// directory, HTCondor jobs what the services mount of it. It ends with the project directory's own
-	// name, not "..", so that a transfer keeps a name (the CLI sees to it).
+	// (TRANSSHIP_PROJECT_DIR overrides it); HTCondor and DIRAC jobs
+	// transfer what the services mount of it. It ends with the project
+	// directory's own name, not "..", so that a transfer keeps a name (the
+	// CLI sees to it).
 	ProjectDir string
 }
 

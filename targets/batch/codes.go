@@ -40,5 +40,5 @@ const (
 	CodeBuilt       = "BAT128" // build: without image: the name compose would tag, <project>-<service>, is run
 	CodeEmptyArg    = "BAT129" // an empty argument, which udocker's command line drops
 	CodeSandbox     = "BAT130" // DIRAC: named volumes come back in the output sandbox, as a tarball
-	CodeTransfer    = "BAT131" // HTCondor: what the job's file transfer cannot carry, or carries elsewhere
+	CodeTransfer    = "BAT131" // HTCondor, DIRAC: what the job's file transfer cannot carry, or carries elsewhere
 )

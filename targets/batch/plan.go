@@ -21,6 +21,7 @@ type project struct {
 	ports    map[string]string // "tcp/80" -> the service listening on it
 	diags    diag.Diagnostics
 	condor   condorFiles // HTCondor's transfer lists
+	dirac    diracFiles  // DIRAC's input sandbox
 }
 
 // service is one service's part of run.sh.
@@ -183,8 +184,11 @@ func (p *project) projectWarnings() {
 			p.warn(CodeSandbox, v.Src, "volume %s comes back in the job's output sandbox, in %s (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): name a storage element in the site profile (dirac_output_se) for large data", v.Name, VolumesTarball)
 		}
 	}
-	if p.o.Site.Scheduler == "htcondor" {
+	switch p.o.Site.Scheduler {
+	case "htcondor":
 		p.condor = p.condorTransfer()
+	case "dirac":
+		p.dirac = p.diracTransfer()
 	}
 	if sched := p.o.Site.Scheduler; sched == "htcondor" || sched == "dirac" {
 		for _, s := range p.g.Services {

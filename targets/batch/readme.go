@@ -30,7 +30,8 @@ func (p *project) readme() string {
 		fmt.Fprintf(&b, "It asks for %d CPU(s), %d MiB of memory", r.cpus, r.memMiB)
 	case "dirac":
 		b.WriteString("Submit from this directory, with a VOMS proxy (dirac-proxy-init -g GROUP):\n\n    dirac-wms-job-submit job.jdl\n\n")
-		fmt.Fprintf(&b, "The project directory (%s) travels in the input sandbox, which\nDIRAC limits to a few MB: keep large data in storage elements. The job\nneeds %d CPU(s), %d MiB of memory", p.o.ProjectDir, r.cpus, r.memMiB)
+		b.WriteString(p.diracReadme() + "\n")
+		fmt.Fprintf(&b, "The job needs %d CPU(s), %d MiB of memory", r.cpus, r.memMiB)
 		if p.usesVolumes() {
 			// The note below says volumes stay: on DIRAC they stay only
 			// in the tarball.

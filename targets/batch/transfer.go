@@ -51,11 +51,7 @@ func (p *project) condorTransfer() condorFiles {
 				p.warn(CodeTransfer, r.src, "HTCondor cannot transfer %q: its file lists cannot hold white space or quotes; rename it in the project", top)
 			}
 			continue
-		case top == "..":
-			p.warn(CodeTransfer, r.src, "HTCondor cannot transfer %s, which is outside the project directory: it must be on the worker node at that path, relative to the job's scratch directory", r.path)
-			continue
-		case slices.Contains(launcherNames, top):
-			p.warn(CodeTransfer, r.src, "HTCondor puts the project's %s beside run.sh, where the job keeps its own %s: rename it in the project", top, top)
+		case !p.travels("HTCondor", top, r):
 			continue
 		case r.missing:
 			p.warn(CodeTransfer, r.src, "%s does not exist yet, and HTCondor cannot transfer what is missing: create it in the project directory before condor_submit", r.path)
@@ -85,6 +81,20 @@ func (p *project) condorTransfer() condorFiles {
 	slices.Sort(in)
 	slices.Sort(out)
 	return condorFiles{in: slices.Compact(in), out: slices.Compact(out), all: all}
+}
+
+// travels: the entry top of read r can go with the job to the worker's
+// scratch directory; otherwise BAT131 says why not.
+func (p *project) travels(sched, top string, r projectRead) bool {
+	switch {
+	case top == "..":
+		p.warn(CodeTransfer, r.src, "%s cannot transfer %s, which is outside the project directory: it must be on the worker node at that path, relative to the job's scratch directory", sched, r.path)
+		return false
+	case slices.Contains(launcherNames, top):
+		p.warn(CodeTransfer, r.src, "%s puts the project's %s beside run.sh, where the job keeps its own %s: rename it in the project", sched, top, top)
+		return false
+	}
+	return true
 }
 
 // projectRead is a path in the project directory that run.sh reads.
