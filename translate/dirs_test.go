@@ -120,3 +120,39 @@ func TestReadProjectDirsRefusesDotDotNames(t *testing.T) {
 		t.Errorf("problem %q", dd.Problem)
 	}
 }
+
+// Only directories nobody writes into are read: the others can never be
+// copies, and a writable one may be a database's data. Before, every
+// bind-mounted directory was walked on every conversion.
+func TestEmbeddableDirsSkipsWritten(t *testing.T) {
+	dir := project(t, map[string]string{
+		"compose.yaml": "services:\n  a:\n    image: nginx\n    volumes: [\"./conf:/c:ro\", \"./data:/d:ro\", \"./pg:/var/lib/pg\", \"./up:/u:ro\"]\n  b:\n    image: nginx\n    volumes: [\"./data/in:/in\", \"./up/f:/f\"]\n",
+		"conf/a":       "a", "data/in/x": "x", "pg/base": "b", "up/f": "f",
+	})
+	g, ds := loadDiags(t, Options{ProjectDir: dir})
+	if ds.HasErrors() {
+		t.Fatal(diagText(ds))
+	}
+	if got := strings.Join(g.EmbeddableDirs(), ","); got != "conf" {
+		t.Errorf("EmbeddableDirs = %s, want conf", got)
+	}
+	for src, want := range map[string]string{"conf": "", "data": "b", "pg": "a", "up": "b", "data/in": "b"} {
+		if got := g.DirWriter(src); got != want {
+			t.Errorf("DirWriter(%s) = %q, want %q", src, got, want)
+		}
+	}
+}
+
+func TestPathsOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"data", "data", true}, {"data/x", "data", true}, {"data", "./data/x/", true}, {".", "data", true},
+		{"data2", "data", false}, {".", "../other", false}, {"/srv", "/srv/a", true}, {".", "/srv", false},
+	} {
+		if got := pathsOverlap(tc.a, tc.b); got != tc.want {
+			t.Errorf("pathsOverlap(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}

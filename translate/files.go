@@ -113,17 +113,51 @@ type DirFile struct {
 }
 
 // EmbeddableDirs lists the bind-mounted project directories a target may
-// embed, project-relative and sorted.
+// embed, project-relative and sorted: those no service writes into
+// (DirWriter), as only they can be read-only copies. The others are never
+// read: a database's data directory can be large, and walking it on every
+// conversion is wasted work.
 func (g *Graph) EmbeddableDirs() []string {
 	set := map[string]bool{}
 	for _, s := range g.Services {
 		for _, m := range s.Mounts {
-			if m.Kind == MountBind && m.SourceKind == "dir" {
+			if m.Kind == MountBind && m.SourceKind == "dir" && !set[m.Source] && g.DirWriter(m.Source) == "" {
 				set[m.Source] = true
 			}
 		}
 	}
 	return sortedKeys(set)
+}
+
+// DirWriter names the first service that writes into the bind-mounted
+// directory source: through a writable bind of it, of a file or directory
+// inside it, or of a directory that holds it. Under compose they all share
+// one host directory, so a read-only copy of it would miss those writes.
+// "" when nobody writes there.
+func (g *Graph) DirWriter(source string) string {
+	for _, s := range g.Services {
+		for _, m := range s.Mounts {
+			if m.Kind == MountBind && !m.ReadOnly && pathsOverlap(m.Source, source) {
+				return s.Name
+			}
+		}
+	}
+	return ""
+}
+
+// pathsOverlap: one slash-separated path is the other or lies inside it.
+func pathsOverlap(a, b string) bool {
+	a, b = path.Clean(a), path.Clean(b)
+	return a == b || within(a, b) || within(b, a)
+}
+
+// within: p lies strictly inside dir (both cleaned). "." holds every
+// project-relative path but none outside the project.
+func within(p, dir string) bool {
+	if dir == "." {
+		return p != ".." && !strings.HasPrefix(p, "../") && !path.IsAbs(p)
+	}
+	return strings.HasPrefix(p, dir+"/")
 }
 
 // OutputManifest is the file naming what a conversion wrote, in every

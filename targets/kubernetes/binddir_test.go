@@ -223,6 +223,58 @@ func TestBindDirectorySharedWithWriter(t *testing.T) {
 	}
 }
 
+// A writable bind inside (or around) a read-only directory writes into
+// it under compose, which shares the one host directory. Before, only the
+// same source counted as a writer, so the reader of ./data got a frozen
+// ConfigMap copy that never saw what writer put in ./data/uploads.
+func TestBindDirectoryWriterInsideOrAround(t *testing.T) {
+	for name, writer := range map[string]string{
+		"inside":      "./shared/uploads:/u",
+		"file inside": "./shared/log.txt:/log.txt",
+		"around":      ".:/w",
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, ds := emitDirs(t, bindDirProject(t, map[string]string{
+				"compose.yaml":     "services:\n  reader:\n    image: nginx\n    volumes: [\"./shared:/in:ro\"]\n  writer:\n    image: busybox\n    volumes: [\"" + writer + "\"]\n",
+				"shared/x":         "x",
+				"shared/log.txt":   "",
+				"shared/uploads/y": "y",
+			}))
+			if _, ok := out["shared-configmap.yaml"]; ok {
+				t.Error("the reader got a ConfigMap copy")
+			}
+			if !anyDiag(ds, CodeBindDir, func(d diag.Diagnostic) bool {
+				return strings.Contains(d.Message, "bind mount shared is a directory service writer writes to")
+			}) {
+				t.Errorf("want K8S113 naming the writer: %v", ds)
+			}
+		})
+	}
+}
+
+// The project directory itself, bound whole, is named "project", for its
+// ConfigMap and for its claim. Before, both were "x" (all dnsName kept of
+// ".").
+func TestBindProjectDirName(t *testing.T) {
+	out, _ := emitDirs(t, bindDirProject(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes: [\".:/src:ro\"]\n",
+	}))
+	if _, ok := out["project-configmap.yaml"]; !ok {
+		t.Errorf("no project-configmap.yaml among %v", keys(stringFiles(out)))
+	}
+	out, _ = emitDirs(t, bindDirProject(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes: [\".:/src\"]\n",
+	}))
+	if _, ok := out["project-persistentvolumeclaim.yaml"]; !ok {
+		t.Errorf("no project-persistentvolumeclaim.yaml among %v", keys(stringFiles(out)))
+	}
+	for src, want := range map[string]string{".": "project", "./": "project", "..": "parent", "../..": "parent", "../conf": "conf", "./a.conf": "a-conf"} {
+		if got := bindName(src); got != want {
+			t.Errorf("bindName(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
+
 // More than 1 MiB in all stays a claim, with the reason, at the volumes
 // entry.
 func TestBindDirectoryTooLarge(t *testing.T) {

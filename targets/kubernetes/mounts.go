@@ -148,7 +148,7 @@ func (p *planner) nameBoundFiles() {
 				continue
 			}
 			if _, done := p.fileObj["file:"+m.Source]; !done {
-				p.fileObj["file:"+m.Source] = p.unique("ConfigMap", dnsName(strings.TrimPrefix(m.Source, "./"), 63), "file "+m.Source)
+				p.fileObj["file:"+m.Source] = p.unique("ConfigMap", bindName(m.Source), "file "+m.Source)
 			}
 		}
 	}

@@ -195,24 +195,23 @@ func (p *plan) bindClaimed(m translate.Mount) bool {
 	}
 	if m.SourceKind == "dir" && m.ReadOnly {
 		_, ok := p.dirData(m.Source)
-		return !ok || p.dirWriter(m.Source) != ""
+		return !ok || p.g.DirWriter(m.Source) != ""
 	}
 	return true
 }
 
-// dirWriter names the first service that mounts the directory writable:
-// then it is a claim for everyone who mounts it, as they share one
-// directory under compose; a read-only ConfigMap copy would not see the
-// writes.
-func (p *plan) dirWriter(source string) string {
-	for _, s := range p.g.Services {
-		for _, m := range s.Mounts {
-			if m.Kind == translate.MountBind && m.SourceKind == "dir" && m.Source == source && !m.ReadOnly {
-				return s.Name
-			}
-		}
+// bindName names a bind mount's claim or ConfigMap after its project path.
+// The project itself (".") is "project" and a parent ("..") "parent":
+// dnsName leaves nothing of them but its placeholder "x".
+func bindName(source string) string {
+	switch p := strings.TrimPrefix(path.Clean(source), "../"); {
+	case p == ".":
+		return "project"
+	case p == ".." || strings.HasSuffix(p, "/.."):
+		return "parent"
+	default:
+		return dnsName(p, 63)
 	}
-	return ""
 }
 
 func hostPath(src string) bool { return strings.HasPrefix(src, "/") || strings.HasPrefix(src, "~") }
@@ -230,7 +229,7 @@ func (p *planner) bindClaim(s *translate.Service, m translate.Mount) (added *cla
 	c := p.claims[key]
 	if c == nil {
 		what := "bind mount " + m.Source
-		c = &claim{what: what, src: m.Src, name: p.unique("PersistentVolumeClaim", dnsName(strings.TrimPrefix(path.Clean(m.Source), "../"), 63), what)}
+		c = &claim{what: what, src: m.Src, name: p.unique("PersistentVolumeClaim", bindName(m.Source), what)}
 		p.claims[key] = c
 		p.bindWarning(m, c)
 		added = c
@@ -250,8 +249,8 @@ func (p *planner) bindWarning(m translate.Mount, c *claim) {
 			why = "it was not read"
 		}
 		p.warn(CodeBindDir, m.Src, "bind mount %s cannot become a ConfigMap (%s); it is mounted from claim %s, into which the file must be copied as %s", m.Source, why, c.name, path.Base(m.Target))
-	case m.SourceKind == "dir" && p.dirWriter(m.Source) != "":
-		p.warn(CodeBindDir, m.Src, "bind mount %s is a directory service %s writes to, which a ConfigMap cannot be: its content is not carried; it becomes claim %s, into which the files must be copied (mount it :ro everywhere to carry it in a ConfigMap)", m.Source, p.dirWriter(m.Source), c.name)
+	case m.SourceKind == "dir" && p.g.DirWriter(m.Source) != "":
+		p.warn(CodeBindDir, m.Src, "bind mount %s is a directory service %s writes to, which a ConfigMap cannot be: its content is not carried; it becomes claim %s, into which the files must be copied (mount it :ro everywhere to carry it in a ConfigMap)", m.Source, p.g.DirWriter(m.Source), c.name)
 	case m.SourceKind == "dir":
 		why := p.o.Dirs[m.Source].Problem
 		if why == "" {
