@@ -32,6 +32,7 @@ type pubPort struct {
 	cport    uint32 // the container port
 	proto    corev1.Protocol
 	nodePort int32 // 0: the cluster picks one
+	hostIP   string
 	src      diag.Src
 }
 
@@ -89,6 +90,9 @@ func (p *planner) planPublishedOf(si *svcInfo, taken map[int32]string) {
 		case corev1.ServiceTypeLoadBalancer:
 			p.warn(CodePublished, ports[i].src, "port %d/%s goes to LoadBalancer Service %s, port %d; on a cluster without a load-balancer controller its external address stays pending, while the Service's node port (which the cluster picks) still works", ports[i].port, ports[i].proto, name, ports[i].port)
 		}
+		if typ != corev1.ServiceTypeClusterIP && oneAddress(ports[i].hostIP) {
+			p.warn(CodePublished, ports[i].src, "port %d/%s is published on %s only, one address of the compose host; %s Service %s opens it outside the cluster on every address it has (set x-transship.service_type: ClusterIP to keep it inside, or restrict it with a NetworkPolicy or loadBalancerSourceRanges)", ports[i].port, ports[i].proto, ports[i].hostIP, typ, name)
+		}
 	}
 	si.published = ports
 }
@@ -129,7 +133,7 @@ func (p *planner) publishedPorts(si *svcInfo) []pubPort {
 			name = strings.ToLower(string(proto)) + "-" + strconv.Itoa(int(num))
 		}
 		used["name:"+name] = true
-		out = append(out, pubPort{name: name, port: num, target: target.name, cport: cp.Target, proto: proto, src: cp.Src})
+		out = append(out, pubPort{name: name, port: num, target: target.name, cport: cp.Target, proto: proto, hostIP: cp.HostIP, src: cp.Src})
 	}
 	return out
 }
@@ -169,6 +173,14 @@ func publishedNumber(cp translate.Port) int32 {
 func loopback(hostIP string) bool {
 	ip := net.ParseIP(strings.Trim(hostIP, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// oneAddress: a host IP that is one address of the host (a LAN-only bind,
+// say), neither every address (0.0.0.0, ::) nor loopback. A cluster has
+// no such notion, so the port opens wider than compose opened it.
+func oneAddress(hostIP string) bool {
+	ip := net.ParseIP(strings.Trim(hostIP, "[]"))
+	return ip != nil && !ip.IsLoopback() && !ip.IsUnspecified()
 }
 
 func portByTarget(ps []port, proto corev1.Protocol, target uint32) *port {

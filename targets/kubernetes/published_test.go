@@ -131,3 +131,25 @@ func TestPublishedPortsSpareTheNodesOwn(t *testing.T) {
 		t.Errorf("want 2 K8S156 for the reserved ports, got %d: %v", n, ds)
 	}
 }
+
+// A port compose binds to one address of its host (a LAN-only bind) opens
+// on every address once it is a LoadBalancer or NodePort Service: the
+// warning says so, where before it read like any other published port.
+// On a site that keeps it on ClusterIP nothing opens, so nothing is said.
+func TestPublishedOneAddressWarns(t *testing.T) {
+	const compose = "services:\n  db:\n    image: postgres\n    ports: [\"192.168.1.10:5432:5432\", \"0.0.0.0:5433:5433\", \"[::]:5434:5434\"]\n"
+	for site, want := range map[string]bool{"generic": true, "egi-im": true, "egi-rancher": false} {
+		_, ds := convert(t, compose, site, Options{})
+		lan := func(at string) bool {
+			return anyDiag(ds, CodePublished, func(d diag.Diagnostic) bool {
+				return d.Path == at && strings.Contains(d.Message, "one address of the compose host")
+			})
+		}
+		if lan("services.db.ports[0]") != want {
+			t.Errorf("%s: warning for the LAN-only port = %v, want %v: %v", site, !want, want, ds)
+		}
+		if lan("services.db.ports[1]") || lan("services.db.ports[2]") {
+			t.Errorf("%s: a wildcard bind is warned as one address: %v", site, ds)
+		}
+	}
+}
