@@ -58,6 +58,12 @@ side() {
   done
 }
 
+# ratio A B prints A/B to two places, or n/a when B is zero: a tiny file
+# can take 0.00 s at the clock's resolution.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
 # Issue 18's measure: gen-compose.py's files, compose-go's full load (as
 # `docker compose config` does it) against transship's graph and
 # Kubernetes conversion. Ratios are transship / compose-go of the
@@ -76,7 +82,7 @@ for n in 500 5000; do
   for c in 0 1 2; do
     read -r m lo hi km klo khi <<<"${r[c]}"
     printf '%-8s %-10s %-26s %-28s %s\n' "$n" "${names[c]}" "$m [$lo-$hi]" "$km [$klo-$khi]" \
-      "$(awk -v a="$m" -v b="$cc" -v x="$km" -v y="$ck" 'BEGIN { printf "%.2f,%.2f", a / b, x / y }')"
+      "$(ratio "$m" "$cc"),$(ratio "$km" "$ck")"
   done
 done
 echo
@@ -96,8 +102,7 @@ for n in 50 500 5000; do
   fi
   read -r floor floorkb < <(best "$work/composeload" -no-check "$f")
   read -r ours ourskb < <(best "$work/transship" graph -f "$f")
-  ratio=$(awk -v a="$ours" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
-  printf '%-9s %-24s %-24s %-24s %s\n' "$n" "$full $fullkb" "$floor $floorkb" "$ours $ourskb" "$ratio"
+  printf '%-9s %-24s %-24s %-24s %s\n' "$n" "$full $fullkb" "$floor $floorkb" "$ours $ourskb" "$(ratio "$ours" "$floor")"
 done
 
 # The Kubernetes target on the same files, next to `transship graph`
@@ -108,8 +113,7 @@ for n in 50 500 5000; do
   f="$work/synth-$n/compose.yaml"
   read -r g gkb < <(best "$work/transship" graph -f "$f")
   read -r k kkb < <(best "$work/transship" convert --to kubernetes -f "$f" -o -)
-  ratio=$(awk -v a="$k" -v b="$g" 'BEGIN { printf "%.2f", a / b }')
-  printf '%-9s %-24s %-24s %s\n' "$n" "$g $gkb" "$k $kkb" "$ratio"
+  printf '%-9s %-24s %-24s %s\n' "$n" "$g $gkb" "$k $kkb" "$(ratio "$k" "$g")"
 done
 
 echo
