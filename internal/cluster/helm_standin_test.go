@@ -26,7 +26,7 @@ func TestHelmStandinsKnowTheirJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, configs, _, err := helmStandins(ch, "r", "helm-"+ex, filepath.Join(t.TempDir(), ex))
+		_, _, configs, _, err := helmStandins(ch, nil, "r", "helm-"+ex, filepath.Join(t.TempDir(), ex))
 		if err != nil {
 			t.Fatal(err)
 		}

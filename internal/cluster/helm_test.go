@@ -21,7 +21,6 @@ import (
 	"helm.sh/helm/v4/pkg/engine"
 	"helm.sh/helm/v4/pkg/kube"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"sigs.k8s.io/yaml"
 )
 
 // TestHelmExamples installs every example's chart with Helm itself
@@ -29,8 +28,10 @@ import (
 // set to stand-ins through the values, and sees its pods Ready; upgrades
 // web-db-cache with another image tag and more replicas and sees the
 // rollout; and uninstalls each, leaving only the claims the chart marks to
-// keep (and those a StatefulSet made, which Kubernetes keeps itself). One
-// line per example:
+// keep: its own claims annotated helm.sh/resource-policy: keep, and the
+// claims of StatefulSets whose retention policy keeps them (web-db-cache's
+// db by default; kompose-labels is installed with every keep false, so
+// its StatefulSet's claims must go too). One line per example:
 //
 //	helm NAME install ready SECONDS [upgrade rolled out SECONDS] uninstall ok
 func TestHelmExamples(t *testing.T) {
@@ -74,8 +75,11 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, upgraded, keep, m, err := s.helmImages(ctx, ch, release, ns)
+	vals, upgraded, keep, m, err := s.helmImages(ctx, ch, release, ns, dropped(ex, ch))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keep.showsSomething(ex); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range m.Exclusive() {
@@ -108,8 +112,8 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	}
 	line := fmt.Sprintf("helm %-18s install ready %5.1fs", ex, ready.Seconds())
 	if ex == "web-db-cache" {
-		if len(keep) == 0 || upgraded.deployment == "" {
-			t.Fatalf("%s's chart has no claim marked keep (%v) or no web Deployment to upgrade: the test would show nothing", ex, keep)
+		if len(keep.claims) == 0 || upgraded.deployment == "" {
+			t.Fatalf("%s's chart has no claim marked keep (%v) or no web Deployment to upgrade: the test would show nothing", ex, keep.claims)
 		}
 		start = time.Now()
 		up := action.NewUpgrade(cfg)
@@ -149,12 +153,32 @@ type upgrade struct {
 	replicas   int
 }
 
+// dropClaims are the examples installed with every claim's keep false,
+// so that helm uninstall must delete them all: kompose-labels has a
+// StatefulSet (db) as well as claims of its own.
+var dropClaims = map[string]bool{"kompose-labels": true}
+
+// dropped are the values that set every claim's keep false, for the
+// examples in dropClaims; nil for the others.
+func dropped(ex string, ch *chartv2.Chart) map[string]any {
+	if !dropClaims[ex] {
+		return nil
+	}
+	claims, _ := ch.Values["persistence"].(map[string]any)
+	p := map[string]any{}
+	for name := range claims {
+		p[name] = map[string]any{"keep": false}
+	}
+	return map[string]any{"persistence": p}
+}
+
 // helmImages builds and imports the stand-ins of the chart's images (as
 // the suite does for the manifests) and returns the values that put them
-// in, the upgrade's values, and the claims the chart keeps.
-func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string) (map[string]any, upgrade, map[string]bool, *Manifests, error) {
+// in (with user's, which the render for the stand-ins takes too), the
+// upgrade's values, and the claims the chart keeps.
+func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string, user map[string]any) (map[string]any, upgrade, *kept, *Manifests, error) {
 	var up upgrade
-	keep, m, configs, names, err := helmStandins(ch, release, ns, filepath.Join(s.c.Dir, "rendered", ns))
+	keep, m, configs, names, err := helmStandins(ch, user, release, ns, filepath.Join(s.c.Dir, "rendered", ns))
 	if err != nil {
 		return nil, up, nil, nil, err
 	}
@@ -191,7 +215,11 @@ func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns s
 	}
 	s.busyboxImages(ctx, m)
 	up.values = map[string]any{"services": next}
-	return map[string]any{"services": vals}, up, keep, m, nil
+	out := map[string]any{"services": vals}
+	for k, v := range user {
+		out[k], up.values[k] = v, v
+	}
+	return out, up, keep, m, nil
 }
 
 func sortedNames(m map[string]any) []string {
@@ -212,8 +240,8 @@ func sortedNames(m map[string]any) []string {
 // (Rendering without a revision named the Jobs -r0: the -r1 Job's
 // stand-in found no role, took all the image's roles merged, served as
 // the image's Deployment did and never finished.)
-func helmStandins(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, *Manifests, map[string][]byte, map[string][]string, error) {
-	keep, err := renderTo(ch, release, ns, dir, 1)
+func helmStandins(ch *chartv2.Chart, user map[string]any, release, ns, dir string) (*kept, *Manifests, map[string][]byte, map[string][]string, error) {
+	keep, err := renderTo(ch, user, release, ns, dir, 1)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -221,7 +249,7 @@ func helmStandins(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, 
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if _, err := renderTo(ch, release, ns, dir+"-r2", 2); err != nil {
+	if _, err := renderTo(ch, user, release, ns, dir+"-r2", 2); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	m2, err := ReadManifests(dir + "-r2")
@@ -233,11 +261,11 @@ func helmStandins(ch *chartv2.Chart, release, ns, dir string) (map[string]bool, 
 	return keep, m, configs, names, nil
 }
 
-// renderTo is `helm template` of revision rev into a directory of
-// manifests, and the claims the chart marks helm.sh/resource-policy: keep.
-func renderTo(ch *chartv2.Chart, release, ns, dir string, rev int) (map[string]bool, error) {
+// renderTo is `helm template -f user` of revision rev into a directory
+// of manifests, and the claims that helm uninstall leaves.
+func renderTo(ch *chartv2.Chart, user map[string]any, release, ns, dir string, rev int) (*kept, error) {
 	opts := common.ReleaseOptions{Name: release, Namespace: ns, Revision: rev, IsInstall: rev == 1, IsUpgrade: rev > 1}
-	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, opts, common.DefaultCapabilities, false)
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, user, opts, common.DefaultCapabilities, false)
 	if err != nil {
 		return nil, err
 	}
@@ -248,23 +276,13 @@ func renderTo(ch *chartv2.Chart, release, ns, dir string, rev int) (map[string]b
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	keep := map[string]bool{}
+	keep := &kept{claims: map[string]bool{}, sets: map[string]bool{}}
 	for name, text := range out {
 		if !strings.HasSuffix(name, ".yaml") || strings.TrimSpace(text) == "" {
 			continue
 		}
-		var head struct {
-			Kind     string
-			Metadata struct {
-				Name        string
-				Annotations map[string]string
-			}
-		}
-		if err := yaml.Unmarshal([]byte(text), &head); err != nil {
+		if err := keep.add([]byte(text)); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		if head.Kind == "PersistentVolumeClaim" && head.Metadata.Annotations["helm.sh/resource-policy"] == "keep" {
-			keep[head.Metadata.Name] = true
 		}
 		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), []byte(text), 0o644); err != nil {
 			return nil, err
@@ -306,31 +324,20 @@ func (s *suite) rolledOut(ctx context.Context, ns string, up upgrade) error {
 	}
 }
 
-// onlyKept waits until the release's objects are gone but its kept
-// claims and the claims of its StatefulSets.
-func (s *suite) onlyKept(ctx context.Context, ns, release string, keep map[string]bool) error {
+// onlyKept waits until the release's objects are gone but the claims
+// it keeps: its own marked keep, and those of the StatefulSets that
+// retain theirs (which must be there, at least one each).
+func (s *suite) onlyKept(ctx context.Context, ns, release string, keep *kept) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	kinds := "deployments,statefulsets,daemonsets,jobs,cronjobs,pods,services,ingresses,configmaps,secrets,networkpolicies,serviceaccounts,roles,rolebindings,persistentvolumeclaims"
 	for {
 		out, err := s.c.Kubectl(ctx, nil, "get", kinds, "-n", ns, "-l", "app.kubernetes.io/instance="+release, "-o", "name")
-		var left []string
-		kept := 0
-		for _, o := range strings.Fields(string(out)) {
-			name, isClaim := strings.CutPrefix(o, "persistentvolumeclaim/")
-			switch {
-			case isClaim && keep[name]:
-				kept++
-			case isClaim && strings.Contains(name, "-"+release+"-"):
-				// a StatefulSet's claim (<template>-<statefulset>-<n>)
-			default:
-				left = append(left, o)
-			}
-		}
-		if err == nil && len(left) == 0 && kept == len(keep) {
+		left, missing := keep.check(strings.Fields(string(out)))
+		if err == nil && len(left) == 0 && len(missing) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after uninstall: left %v, %d of %d kept claims (%v)", left, kept, len(keep), err)
+			return fmt.Errorf("after uninstall: left %v, kept claims missing %v (%v)", left, missing, err)
 		}
 		time.Sleep(2 * time.Second)
 	}

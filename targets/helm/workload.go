@@ -19,6 +19,7 @@ func (c *chart) workload(t *tpl) {
 		spec["replicas"] = kubernetes.Raw("{{ $v.replicas }}")
 	}
 	if tpls, ok := spec["volumeClaimTemplates"].([]any); ok {
+		var names []string
 		for _, e := range tpls {
 			if m, ok := e.(map[string]any); ok {
 				name, _ := mapAt(m, "metadata")
@@ -30,8 +31,10 @@ func (c *chart) workload(t *tpl) {
 					l["app.kubernetes.io/managed-by"] = kubernetes.Raw("{{ $.Release.Service | quote }}")
 				}
 				c.claim(t, m, n, false)
+				names = append(names, n)
 			}
 		}
+		c.retention(spec, names)
 	}
 	// The service's container reads $v; one of another service merged
 	// into this pod (network_mode: service:X) reads that service's values.
@@ -52,6 +55,26 @@ func (c *chart) workload(t *tpl) {
 		}
 	}
 	c.waitsFollowEnabled(svc, podSpec(o.Tree))
+}
+
+// retention: a StatefulSet's claims follow persistence.<claim>.keep on
+// uninstall through its persistentVolumeClaimRetentionPolicy, which an
+// upgrade may change (the claim templates it may not). The policy is the
+// StatefulSet's, for all its claims: keep values that differ are refused
+// rather than one of them ignored.
+func (c *chart) retention(spec map[string]any, claims []string) {
+	policy, _ := spec["persistentVolumeClaimRetentionPolicy"].(map[string]any)
+	if policy == nil || len(claims) == 0 {
+		return
+	}
+	keep := func(n string) string { return fmt.Sprintf("(index $.Values.persistence %q).keep", n) }
+	var expr strings.Builder
+	for _, n := range claims[1:] {
+		fmt.Fprintf(&expr, "{{ if ne %s %s }}{{ fail %q }}{{ end }}", keep(claims[0]), keep(n),
+			fmt.Sprintf("persistence.%s.keep and persistence.%s.keep differ: a StatefulSet keeps or deletes all its claims together", claims[0], n))
+	}
+	fmt.Fprintf(&expr, "{{ if %s }}Retain{{ else }}Delete{{ end }}", keep(claims[0]))
+	policy["whenDeleted"] = kubernetes.Raw(expr.String())
 }
 
 // waitsFollowEnabled: a disabled dependency is not waited for, else the
@@ -221,6 +244,13 @@ func (c *chart) claim(t *tpl, m map[string]any, name string, own bool) {
 	spec, _ := mapAt(m, "spec")
 	path := func(k ...string) []string { return append([]string{"persistence", name}, k...) }
 	ref := fmt.Sprintf("(index $.Values.persistence %q)", name)
+	// Claims are kept by default, a StatefulSet's as well as the chart's
+	// own: a volume's data outlives its containers under compose, and
+	// what an uninstall deletes cannot come back, while a kept claim
+	// costs one kubectl delete.
+	if !own {
+		c.vals.set(path("keep"), "boolean", true, "Keep the StatefulSet's claims of this template (and their data) when the release is uninstalled; false: they go with it. All claims of one StatefulSet are kept or deleted together.")
+	}
 	if own {
 		c.vals.set(path("existingClaim"), "string", "", "Name of an existing claim to mount instead of the chart's own.")
 		c.vals.set(path("keep"), "boolean", true, "Keep the claim (and its data) when the release is uninstalled.")

@@ -162,7 +162,8 @@ func (e *emitter) service(s *translate.Service) {
 	case kindStatefulSet:
 		e.add(si.kind, si.name, &appsv1.StatefulSet{TypeMeta: typeMeta("apps/v1", si.kind), ObjectMeta: m,
 			Spec: appsv1.StatefulSetSpec{Replicas: workloadReplicas(si), Selector: sel, Template: pod, ServiceName: si.name,
-				VolumeClaimTemplates: claims, PodManagementPolicy: appsv1.ParallelPodManagement}})
+				VolumeClaimTemplates: claims, PodManagementPolicy: appsv1.ParallelPodManagement,
+				PersistentVolumeClaimRetentionPolicy: claimRetention(claims)}})
 	case kindJob:
 		e.add(si.kind, si.name, &batchv1.Job{TypeMeta: typeMeta("batch/v1", si.kind), ObjectMeta: m, Spec: e.jobSpec(si, pod)})
 	case kindCronJob:
@@ -174,6 +175,21 @@ func (e *emitter) service(s *translate.Service) {
 	e.serviceObjects(si)
 	e.ingress(si)
 	e.autoscaler(si)
+}
+
+// claimRetention says what becomes of a StatefulSet's claims: they stay
+// when it is deleted or scaled down, as a volume's data outlives its
+// containers under compose (Kubernetes' default, written out so that the
+// chart's persistence.<claim>.keep has a field to set: the policy can
+// change, the claim templates cannot).
+func claimRetention(claims []corev1.PersistentVolumeClaim) *appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy {
+	if len(claims) == 0 {
+		return nil
+	}
+	return &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+		WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+		WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+	}
 }
 
 // jobSpec: restart "no" runs once; "on-failure" retries up to its
