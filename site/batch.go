@@ -5,13 +5,13 @@ import (
 	"maps"
 	"math"
 	"math/big"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/transship/transship/internal/lazy"
 )
 
 // Batch holds what the batch target takes from a site: how it wraps the
@@ -85,13 +85,13 @@ func (l *loader) decodeBatch(b *Batch, blk *hcl.Block, data []byte) {
 
 // The patterns below match schema/site.schema.json.
 var (
-	walltimeRE  = regexp.MustCompile(`^(?:([0-9]+)-([01]?[0-9]|2[0-3]):([0-5]?[0-9]):([0-5]?[0-9])|([0-9]+):([0-5]?[0-9]):([0-5]?[0-9])|([0-9]+):([0-5]?[0-9])|([0-9]+))$`)
-	bytesRE     = regexp.MustCompile(`(?i)^([0-9]+(?:\.[0-9]+)?)(b|kb?|mb?|gb?)?$`)
-	schedNameRE = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
-	partitionRE = regexp.MustCompile(`^[A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*$`)
-	diracSiteRE = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
-	diracTagRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
-	extraKeyRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+.-]*$`)
+	walltimeRE  = lazy.Regexp(`^(?:([0-9]+)-([01]?[0-9]|2[0-3]):([0-5]?[0-9]):([0-5]?[0-9])|([0-9]+):([0-5]?[0-9]):([0-5]?[0-9])|([0-9]+):([0-5]?[0-9])|([0-9]+))$`)
+	bytesRE     = lazy.Regexp(`(?i)^([0-9]+(?:\.[0-9]+)?)(b|kb?|mb?|gb?)?$`)
+	schedNameRE = lazy.Regexp(`^[A-Za-z0-9_.+-]+$`)
+	partitionRE = lazy.Regexp(`^[A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*$`)
+	diracSiteRE = lazy.Regexp(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
+	diracTagRE  = lazy.Regexp(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
+	extraKeyRE  = lazy.Regexp(`^[A-Za-z][A-Za-z0-9_+.-]*$`)
 )
 
 // ParseWalltime reads a Slurm time limit in the forms a site's walltime
@@ -99,7 +99,7 @@ var (
 // Hours after a day count are below 24, minutes after hours and seconds
 // below 60; the leading field is unbounded ("48:00:00", "90:00").
 func ParseWalltime(s string) (time.Duration, error) {
-	m := walltimeRE.FindStringSubmatch(s)
+	m := walltimeRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a Slurm time limit: D-HH:MM:SS, HH:MM:SS, MM:SS or a number of minutes", s)
 	}
@@ -136,7 +136,7 @@ func ParseWalltime(s string) (time.Duration, error) {
 // integer or decimal number with an optional unit b, k, kb, m, mb, g or
 // gb, in any case, in powers of 1024. Fractions of a byte are dropped.
 func ParseBytes(s string) (int64, error) {
-	m := bytesRE.FindStringSubmatch(s)
+	m := bytesRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a size such as \"2g\" or \"512m\": a number with an optional unit b, k, kb, m, mb, g or gb", s)
 	}
@@ -180,42 +180,42 @@ func memory(s string) string {
 // schedulerName checks a Slurm account or QOS, or an HTCondor accounting
 // group: written into a directive, it is one word. "" means none.
 func schedulerName(s string) string {
-	if s == "" || schedNameRE.MatchString(s) {
+	if s == "" || schedNameRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a scheduler name: letters, digits, '_', '.', '+' and '-'", s)
 }
 
 func partition(s string) string {
-	if s == "" || partitionRE.MatchString(s) {
+	if s == "" || partitionRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a Slurm partition or comma-separated list of partitions: letters, digits, '_', '.', '+' and '-'", s)
 }
 
 func diracSite(s string) string {
-	if s == "" || diracSiteRE.MatchString(s) {
+	if s == "" || diracSiteRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a DIRAC site name: three parts separated by dots, such as \"EGI.CESGA.es\"", s)
 }
 
 func diracSE(s string) string {
-	if s == "" || diracTagRE.MatchString(s) {
+	if s == "" || diracTagRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a DIRAC storage element name: letters, digits, '_', '.', '+' and '-', such as \"CESGA-DISK\"", s)
 }
 
 func diracTag(s string) string {
-	if diracTagRE.MatchString(s) {
+	if diracTagRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a DIRAC tag: letters, digits, '_', '.', '+' and '-', starting with a letter or digit", s)
 }
 
 func extraKey(s string) string {
-	if extraKeyRE.MatchString(s) {
+	if extraKeyRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a scheduler option name: letters, digits, '_', '+', '.' and '-', starting with a letter", s)

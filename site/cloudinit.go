@@ -3,11 +3,11 @@ package site
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/transship/transship/internal/lazy"
 )
 
 // CloudInit holds what the cloud-init target takes from a site: what a
@@ -59,28 +59,28 @@ func (l *loader) decodeCloudInit(c *CloudInit, blk *hcl.Block, data []byte) {
 
 // The patterns below match schema/site.schema.json.
 var (
-	unixUserRE   = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	sshKeyRE     = regexp.MustCompile(`^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=* ?[^\n]*$`)
-	dataVolumeRE = regexp.MustCompile(`^/dev/[A-Za-z0-9/_.-]+:/[A-Za-z0-9/_.-]*$`)
-	packageRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	unixUserRE   = lazy.Regexp(`^[a-z_][a-z0-9_-]{0,31}$`)
+	sshKeyRE     = lazy.Regexp(`^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=* ?[^\n]*$`)
+	dataVolumeRE = lazy.Regexp(`^/dev/[A-Za-z0-9/_.-]+:/[A-Za-z0-9/_.-]*$`)
+	packageRE    = lazy.Regexp(`^[a-z0-9][a-z0-9+.-]+$`)
 )
 
 func unixUser(s string) string {
-	if s == "" || unixUserRE.MatchString(s) {
+	if s == "" || unixUserRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a user name (lower case letters, digits, '_' and '-', at most 32)", s)
 }
 
 func sshKey(s string) string {
-	if sshKeyRE.MatchString(s) {
+	if sshKeyRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not an OpenSSH public key line (ssh-ed25519 AAAA... comment)", s)
 }
 
 func dataVolume(s string) string {
-	if s == "" || dataVolumeRE.MatchString(s) {
+	if s == "" || dataVolumeRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not DEVICE:MOUNTPOINT (e.g. /dev/vdb:/srv/data)", s)
@@ -97,7 +97,7 @@ func swapSize(s string) string {
 }
 
 func debPackage(s string) string {
-	if packageRE.MatchString(s) {
+	if packageRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a package name", s)

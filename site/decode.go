@@ -6,7 +6,8 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
 )
 
 // Decoding attribute values into a Profile's fields, strictly: HCL's
@@ -112,12 +113,26 @@ func (l *loader) setList(list *[]string, path string, a *hcl.Attribute) bool {
 
 // decode is gohcl.DecodeExpression without its follow-up error: an
 // expression that cannot be evaluated (a variable, a function call) is
-// also reported as "value must be known", which only adds noise.
+// also reported as "value must be known", which only adds noise. It does
+// gohcl's steps itself (gocty's implied type, convert, gocty) because
+// importing gohcl links hclwrite and go-cmp, whose inits every run pays
+// for in heap and resident code pages (issue 18).
 func decode(expr hcl.Expression, target any) hcl.Diagnostics {
-	if _, diags := expr.Value(nil); diags.HasErrors() {
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
 		return diags
 	}
-	return gohcl.DecodeExpression(expr, nil, target)
+	ty, err := gocty.ImpliedType(target)
+	if err == nil {
+		if v, err = convert.Convert(v, ty); err == nil {
+			err = gocty.FromCtyValue(v, target)
+		}
+	}
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsuitable value type",
+			Detail: fmt.Sprintf("Unsuitable value: %s", err.Error()), Subject: expr.StartRange().Ptr(), Context: expr.Range().Ptr()})
+	}
+	return diags
 }
 
 // mergeMap adds a's entries to *m, over the inherited ones. Each key is

@@ -2,12 +2,12 @@ package site
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 )
 
 // HCL's diagnostics as transship's, with the key path written, and the
@@ -30,14 +30,14 @@ func (l *loader) addHCL(code, path string, src []byte, ds hcl.Diagnostics) {
 	}
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var identRE = lazy.Regexp(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 func subjectName(src []byte, r *hcl.Range) string {
 	if r == nil || src == nil || r.End.Byte > len(src) || r.Start.Byte >= r.End.Byte {
 		return ""
 	}
 	name := strings.Trim(string(src[r.Start.Byte:r.End.Byte]), `"`)
-	if !identRE.MatchString(name) {
+	if !identRE().MatchString(name) {
 		return ""
 	}
 	return name

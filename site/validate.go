@@ -3,10 +3,11 @@ package site
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/transship/transship/internal/lazy"
 )
 
 // The checks a value passes beyond its HCL type: DNS names, quantities,
@@ -67,17 +68,17 @@ var numberChecks = map[string]func(float64) string{
 const dnsLabel = `[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?`
 
 var (
-	subdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	domainRE    = regexp.MustCompile(`^` + dnsLabel + `(\.` + dnsLabel + `)*$`)
-	quantityRE  = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)
-	numericTLD  = regexp.MustCompile(`(^|\.)[0-9]+$`)
-	nameRE      = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	subdomainRE = lazy.Regexp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	domainRE    = lazy.Regexp(`^` + dnsLabel + `(\.` + dnsLabel + `)*$`)
+	quantityRE  = lazy.Regexp(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)
+	numericTLD  = lazy.Regexp(`(^|\.)[0-9]+$`)
+	nameRE      = lazy.Regexp(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
 )
 
 // objectName checks the name of a Kubernetes object (IngressClass,
 // StorageClass, issuer): a DNS-1123 subdomain. "" means the cluster default.
 func objectName(s string) string {
-	if s == "" || len(s) <= 253 && subdomainRE.MatchString(s) {
+	if s == "" || len(s) <= 253 && subdomainRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a Kubernetes object name: lowercase letters, digits, '-' and '.', "+
@@ -92,16 +93,16 @@ func domain(s string) string {
 		return ""
 	case net.ParseIP(s) != nil:
 		return fmt.Sprintf("%q is an IP address, not a DNS domain: hosts <service>.%s resolve nowhere (try %q)", s, s, s+".nip.io")
-	case len(s) > 253 || !domainRE.MatchString(s):
+	case len(s) > 253 || !domainRE().MatchString(s):
 		return fmt.Sprintf("%q is not a DNS domain: lowercase labels of letters, digits and '-', up to 63 characters, separated by dots", s)
-	case numericTLD.MatchString(s): // no top-level domain is a number
+	case numericTLD().MatchString(s): // no top-level domain is a number
 		return fmt.Sprintf("%q is not a DNS domain: its last label is a number", s)
 	}
 	return ""
 }
 
 func quantity(s string) string {
-	if !quantityRE.MatchString(s) {
+	if !quantityRE().MatchString(s) {
 		return fmt.Sprintf("%q is not a Kubernetes quantity such as \"1Gi\" or \"500Mi\"", s)
 	}
 	if strings.Trim(s, "0.KMGTPEik") == "" { // every digit is zero
@@ -111,7 +112,7 @@ func quantity(s string) string {
 }
 
 func host(s string) string {
-	if net.ParseIP(s) != nil || s != "" && len(s) <= 253 && domainRE.MatchString(s) {
+	if net.ParseIP(s) != nil || s != "" && len(s) <= 253 && domainRE().MatchString(s) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a host name or IP address", s)
@@ -144,7 +145,7 @@ func qualifiedName(s string) string {
 	if !hasPrefix {
 		prefix, name = "", s
 	}
-	if nameRE.MatchString(name) && (!hasPrefix || prefix != "" && len(prefix) <= 253 && subdomainRE.MatchString(prefix)) {
+	if nameRE().MatchString(name) && (!hasPrefix || prefix != "" && len(prefix) <= 253 && subdomainRE().MatchString(prefix)) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a valid annotation key: [prefix/]name, the prefix a DNS subdomain and the name "+
@@ -155,7 +156,7 @@ func qualifiedName(s string) string {
 // of registry_mirrors: "docker.io", "ghcr.io", "registry.example.org:5000".
 func registryHost(s string) string {
 	h, port, hasPort := strings.Cut(s, ":")
-	if domainRE.MatchString(h) && (!hasPort || portRE.MatchString(port)) {
+	if domainRE().MatchString(h) && (!hasPort || portRE().MatchString(port)) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a registry host (e.g. docker.io, registry.example.org:5000)", s)
@@ -171,7 +172,7 @@ func mirrorPrefix(s string) string {
 	return fmt.Sprintf("%q is not a registry prefix (e.g. harbor.example.org/dockerhub)", s)
 }
 
-var portRE = regexp.MustCompile(`^[0-9]{1,5}$`)
+var portRE = lazy.Regexp(`^[0-9]{1,5}$`)
 
 // portRange checks a node port range, "LOW-HIGH" with 1 <= LOW <= HIGH <= 65535.
 func portRange(s string) string {

@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -24,67 +26,70 @@ type errRule struct {
 	fn func(ix *posIndex, m []string) diag.Diagnostic
 }
 
-var errRules = []errRule{
-	{regexp.MustCompile(`^failed to parse (.+?): (yaml: .*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		return yamlErrorDiag(m[1], fmt.Errorf("%s", m[2]))
-	}},
-	{regexp.MustCompile(`^validating (.+?): (\S*) (.*)$`), schemaError},
-	{regexp.MustCompile(`^error while interpolating (\S+): required variable (\S+) is missing a value(?:: (.*))?$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		path := schemaPath(strings.ReplaceAll(m[1], ".[]", ""))
-		msg := fmt.Sprintf("required variable %s is not set", m[2])
-		if m[3] != "" {
-			msg += ": " + m[3]
-		}
-		src := ix.src(path)
-		if vsrc, ok := ix.findVariable(m[2]); ok && strings.HasPrefix(vsrc.Path, path) {
-			src = vsrc
-		}
-		return diag.Errorf(CodeRequiredVar, src, "%s", msg)
-	}},
-	{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		return diag.Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
-	}},
-	{regexp.MustCompile(`(?i)^(?:invalid (?:containerPort|hostPort|proto|ip address)|no port specified|invalid range)[: ]*(.*)$`), portError},
-	{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		// The spec is the interpolated value; an unset variable in it is
-		// why the section is empty, so match the written value's tail.
-		tail := m[1][strings.IndexByte(m[1], ':')+1:]
-		src, ok := ix.findUnder("services.*.volumes", func(v string) bool {
-			return v == m[1] || strings.Contains(v, "$") && strings.HasSuffix(v, tail)
-		})
-		if !ok {
-			src = ix.src("services")
-		}
-		return diag.Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
-	}},
-	{regexp.MustCompile(`^decoding failed due to the following error\(s\):$`), nil},
-	{regexp.MustCompile(`^'([^']+)' (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		// mapstructure's path: services[web].healthcheck.interval
-		path := strings.NewReplacer("[", ".", "]", "").Replace(m[1])
-		return diag.Errorf(CodeValue, ix.src(path), "%s", m[2])
-	}},
-	// The name comes from the directory when nothing else gives one, and
-	// "/" (or a name of only invalid characters) gives none.
-	{regexp.MustCompile(`^project name must not be empty$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		return diag.Diagnostic{Severity: diag.Error, Code: CodeProjectName,
-			Message: "the project has no name (its directory gives none): name it with -p NAME, COMPOSE_PROJECT_NAME or a top-level name:"}
-	}},
-	{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) diag.Diagnostic {
-		base := filepath.Base(m[1])
-		src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })
-		if !ok {
-			src = ix.src("services")
-		}
-		return diag.Errorf(CodeEnvFile, src, "env file %s not found", base)
-	}},
-}
+// errRules are compiled on the first error, not at init (internal/lazy).
+var errRules = sync.OnceValue(func() []errRule {
+	return []errRule{
+		{regexp.MustCompile(`^failed to parse (.+?): (yaml: .*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			return yamlErrorDiag(m[1], fmt.Errorf("%s", m[2]))
+		}},
+		{regexp.MustCompile(`^validating (.+?): (\S*) (.*)$`), schemaError},
+		{regexp.MustCompile(`^error while interpolating (\S+): required variable (\S+) is missing a value(?:: (.*))?$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			path := schemaPath(strings.ReplaceAll(m[1], ".[]", ""))
+			msg := fmt.Sprintf("required variable %s is not set", m[2])
+			if m[3] != "" {
+				msg += ": " + m[3]
+			}
+			src := ix.src(path)
+			if vsrc, ok := ix.findVariable(m[2]); ok && strings.HasPrefix(vsrc.Path, path) {
+				src = vsrc
+			}
+			return diag.Errorf(CodeRequiredVar, src, "%s", msg)
+		}},
+		{regexp.MustCompile(`^error while interpolating (\S+): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			return diag.Errorf(CodeValue, ix.src(schemaPath(m[1])), "%s", m[2])
+		}},
+		{regexp.MustCompile(`(?i)^(?:invalid (?:containerPort|hostPort|proto|ip address)|no port specified|invalid range)[: ]*(.*)$`), portError},
+		{regexp.MustCompile(`^invalid spec: (.+?): (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			// The spec is the interpolated value; an unset variable in it is
+			// why the section is empty, so match the written value's tail.
+			tail := m[1][strings.IndexByte(m[1], ':')+1:]
+			src, ok := ix.findUnder("services.*.volumes", func(v string) bool {
+				return v == m[1] || strings.Contains(v, "$") && strings.HasSuffix(v, tail)
+			})
+			if !ok {
+				src = ix.src("services")
+			}
+			return diag.Errorf(CodeValue, src, "invalid volume %q: %s", m[1], m[2])
+		}},
+		{regexp.MustCompile(`^decoding failed due to the following error\(s\):$`), nil},
+		{regexp.MustCompile(`^'([^']+)' (.*)$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			// mapstructure's path: services[web].healthcheck.interval
+			path := strings.NewReplacer("[", ".", "]", "").Replace(m[1])
+			return diag.Errorf(CodeValue, ix.src(path), "%s", m[2])
+		}},
+		// The name comes from the directory when nothing else gives one, and
+		// "/" (or a name of only invalid characters) gives none.
+		{regexp.MustCompile(`^project name must not be empty$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			return diag.Diagnostic{Severity: diag.Error, Code: CodeProjectName,
+				Message: "the project has no name (its directory gives none): name it with -p NAME, COMPOSE_PROJECT_NAME or a top-level name:"}
+		}},
+		{regexp.MustCompile(`^env file (\S+) not found: .*$`), func(ix *posIndex, m []string) diag.Diagnostic {
+			base := filepath.Base(m[1])
+			src, ok := ix.findUnder("services.*.env_file", func(v string) bool { return filepath.Base(v) == base })
+			if !ok {
+				src = ix.src("services")
+			}
+			return diag.Errorf(CodeEnvFile, src, "env file %s not found", base)
+		}},
+	}
+})
 
 // mapError converts a compose-go load error into diagnostics, one per line
 // of a joined error.
 func mapError(err error, ix *posIndex) diag.Diagnostics {
 	var ds diag.Diagnostics
 	seen := map[diag.Diagnostic]bool{}
-	if m := constructErr.FindStringSubmatch(err.Error()); m != nil {
+	if m := constructErr().FindStringSubmatch(err.Error()); m != nil {
 		file := m[1]
 		if file == "" && len(ix.files) > 0 {
 			file = ix.files[0] // compose-go reads the project name from the first file
@@ -106,14 +111,14 @@ func mapError(err error, ix *posIndex) diag.Diagnostics {
 
 // constructErr is the YAML library's report of values it could not build
 // (duplicate keys): one "line N: ..." line per problem under a header.
-var constructErr = regexp.MustCompile(`(?s)^(?:failed to parse (.+?): )?yaml: construct errors:\n(.*)$`)
+var constructErr = lazy.Regexp(`(?s)^(?:failed to parse (.+?): )?yaml: construct errors:\n(.*)$`)
 
-var constructLine = regexp.MustCompile(`^(?:line \d+: )*line (\d+): (.*)$`)
+var constructLine = lazy.Regexp(`^(?:line \d+: )*line (\d+): (.*)$`)
 
 func constructErrors(ix *posIndex, file, body string) diag.Diagnostics {
 	var ds diag.Diagnostics
 	for _, line := range strings.Split(body, "\n") {
-		m := constructLine.FindStringSubmatch(strings.TrimSpace(line))
+		m := constructLine().FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
 		}
@@ -154,7 +159,7 @@ func firstUseOnly(ds diag.Diagnostics) diag.Diagnostics {
 // mapLine maps one line; a rule without a function marks a header line
 // that says nothing by itself.
 func mapLine(line string, ix *posIndex) (diag.Diagnostic, bool) {
-	for _, r := range errRules {
+	for _, r := range errRules() {
 		if m := r.re.FindStringSubmatch(line); m != nil {
 			if r.fn == nil {
 				return diag.Diagnostic{}, false

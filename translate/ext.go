@@ -3,7 +3,6 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"sync"
 
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/schema"
 )
 
@@ -137,7 +137,7 @@ func decodeExt(ix *posIndex, path, def string, raw any, out any) *diag.Diagnosti
 	return nil
 }
 
-var englishPrinter = message.NewPrinter(language.English)
+var englishPrinter = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 func extValidationDiag(ix *posIndex, path string, err error) diag.Diagnostic {
 	ve, ok := err.(*jsonschema.ValidationError)
@@ -157,7 +157,7 @@ func extValidationDiag(ix *posIndex, path string, err error) diag.Diagnostic {
 			p += "." + seg
 		}
 	}
-	return diag.Errorf(CodeExtension, ix.src(p), "%s", leaf.ErrorKind.LocalizedString(englishPrinter))
+	return diag.Errorf(CodeExtension, ix.src(p), "%s", leaf.ErrorKind.LocalizedString(englishPrinter()))
 }
 
 func mostSpecific(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
@@ -261,7 +261,7 @@ func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[str
 	var ext VolumeExt
 	var diags diag.Diagnostics
 	if v, ok := labels["kompose.volume.size"]; ok {
-		if quantity.MatchString(v) {
+		if quantity().MatchString(v) {
 			ext.Size = v
 		} else {
 			diags = append(diags, diag.Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.size"), "label kompose.volume.size: %q is not a size such as 10Gi; the label is ignored", v))
@@ -269,7 +269,7 @@ func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[str
 	}
 	ext.StorageClass = labels["kompose.volume.storage-class-name"]
 	if v, ok := labels["kompose.volume.selector"]; ok {
-		if labelValue.MatchString(v) {
+		if labelValue().MatchString(v) {
 			ext.Selector = v
 		} else {
 			diags = append(diags, diag.Warnf(CodeKomposeValue, ix.src("volumes."+name+".labels.kompose.volume.selector"), "label kompose.volume.selector: %q is not a Kubernetes label value; the label is ignored", v))
@@ -290,4 +290,4 @@ func volumeExt(ix *posIndex, name string, labels map[string]string, exts map[str
 }
 
 // quantity is the size syntax of the schema's volume size.
-var quantity = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)
+var quantity = lazy.Regexp(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)

@@ -136,7 +136,7 @@ func komposeValue(k, v string, ext *ServiceExt) string {
 		}
 		ext.FSGroup = &n
 	case "kompose.volume.size":
-		if !quantity.MatchString(v) {
+		if !quantity().MatchString(v) {
 			return fmt.Sprintf("%q is not a size such as 10Gi", v)
 		}
 		ext.VolumeSize = v

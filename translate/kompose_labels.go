@@ -3,13 +3,13 @@ package translate
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 )
 
 // The kompose labels that have no x-transship counterpart: a CronJob, an
@@ -108,7 +108,7 @@ func komposeMore(k, v string, ext *ServiceExt) string {
 		}
 		ext.VolumeSubPath = v
 	case "kompose.ephemeral-storage.request", "kompose.ephemeral-storage.limit":
-		if !quantity.MatchString(v) {
+		if !quantity().MatchString(v) {
 			return fmt.Sprintf("%q is not a size such as 1Gi", v)
 		}
 		if strings.HasSuffix(k, "request") {
@@ -128,7 +128,7 @@ func komposeMore(k, v string, ext *ServiceExt) string {
 		}
 		ext.Group = v
 	case "kompose.service.name_override":
-		if !dnsLabel.MatchString(v) {
+		if !dnsLabel().MatchString(v) {
 			return fmt.Sprintf("%q is not a DNS label (a-z, 0-9 and '-', at most 63)", v)
 		}
 		ext.NameOverride = v
@@ -154,11 +154,11 @@ func onSuccess[T any](dst **T, apply func(*T) string) string {
 }
 
 var (
-	dnsLabel   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	labelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$`)
+	dnsLabel   = lazy.Regexp(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	labelValue = lazy.Regexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$`)
 	// cronField is one field of a five-field schedule; the API server
 	// checks the rest.
-	cronField = regexp.MustCompile(`^[0-9A-Za-z*/,?LW#-]+$`)
+	cronField = lazy.Regexp(`^[0-9A-Za-z*/,?LW#-]+$`)
 )
 
 func cronLabel(c *CronJob, k, v string) string {
@@ -169,7 +169,7 @@ func cronLabel(c *CronJob, k, v string) string {
 			return fmt.Sprintf("%q is not a cron schedule (five fields, or @hourly and the like)", v)
 		}
 		for _, f := range fields {
-			if !strings.HasPrefix(v, "@") && !cronField.MatchString(f) {
+			if !strings.HasPrefix(v, "@") && !cronField().MatchString(f) {
 				return fmt.Sprintf("%q is not a cron schedule field", f)
 			}
 		}
@@ -204,7 +204,7 @@ func hpaLabel(a *Autoscale, k, v string) string {
 			}
 			return ""
 		}
-		if k == "kompose.hpa.memory" && quantity.MatchString(v) {
+		if k == "kompose.hpa.memory" && quantity().MatchString(v) {
 			a.MemoryValue = v
 			return ""
 		}
@@ -226,7 +226,7 @@ func hpaLabel(a *Autoscale, k, v string) string {
 func initLabel(c *InitContainer, k, v string) string {
 	switch k {
 	case "kompose.init.containers.name":
-		if !dnsLabel.MatchString(v) {
+		if !dnsLabel().MatchString(v) {
 			return fmt.Sprintf("%q is not a container name (a DNS label)", v)
 		}
 		c.Name = v

@@ -2,11 +2,11 @@ package translate
 
 import (
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -272,7 +272,7 @@ func parentPath(p string) string {
 
 // yamlMark finds the last "line N, column M: " mark in a YAML library
 // error, which is where the parser stopped.
-var yamlMark = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: `)
+var yamlMark = lazy.Regexp(`line (\d+)(?:, column (\d+))?: `)
 
 func yamlErrorDiag(file string, err error) diag.Diagnostic {
 	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "yaml: ")
@@ -280,7 +280,7 @@ func yamlErrorDiag(file string, err error) diag.Diagnostic {
 	// The YAML library prints scanner marks 1-based but parser marks (the
 	// "while parsing ..." errors) with 0-based lines.
 	parserErr := strings.HasPrefix(msg, "while parsing") || strings.HasPrefix(msg, "did not find expected <")
-	if ms := yamlMark.FindAllStringSubmatchIndex(msg, -1); len(ms) > 0 {
+	if ms := yamlMark().FindAllStringSubmatchIndex(msg, -1); len(ms) > 0 {
 		m := ms[len(ms)-1]
 		pos.Line, _ = strconv.Atoi(msg[m[2]:m[3]])
 		if parserErr {
@@ -297,7 +297,7 @@ func yamlErrorDiag(file string, err error) diag.Diagnostic {
 		// the unfinished construct began, in the same 1-based lines.
 		if i := strings.LastIndex(context, " at line "); i >= 0 {
 			where := context[i+len(" at "):]
-			if cm := yamlMark.FindStringSubmatch(where + ": "); cm != nil && parserErr {
+			if cm := yamlMark().FindStringSubmatch(where + ": "); cm != nil && parserErr {
 				n, _ := strconv.Atoi(cm[1])
 				where = "line " + strconv.Itoa(n+1)
 				if cm[2] != "" {

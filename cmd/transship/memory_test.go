@@ -45,16 +45,10 @@ var gcLine = regexp.MustCompile(`(\d+)->(\d+)->(\d+) MB`)
 // gcPeaks runs `graph -f file` with the GC trace on and returns the
 // largest heap at a collection's end and the largest heap found live.
 func gcPeaks(t *testing.T, bin, file string, env []string) (peak, live int) {
-	cmd := exec.Command(bin, "graph", "-f", file)
-	cmd.Env = append(append(os.Environ(), "GODEBUG=gctrace=1"), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("graph: %v\n%s", err, stderr.Bytes())
-	}
-	ms := gcLine.FindAllStringSubmatch(stderr.String(), -1)
+	trace := traced(t, bin, "gctrace=1", env, "graph", "-f", file)
+	ms := gcLine.FindAllStringSubmatch(trace, -1)
 	if len(ms) == 0 {
-		t.Fatalf("no GC trace in:\n%s", stderr.Bytes())
+		t.Fatalf("no GC trace in:\n%s", trace)
 	}
 	for _, m := range ms {
 		end, _ := strconv.Atoi(m[2])
@@ -62,4 +56,18 @@ func gcPeaks(t *testing.T, bin, file string, env []string) (peak, live int) {
 		peak, live = max(peak, end), max(live, l)
 	}
 	return peak, live
+}
+
+// traced runs bin with args and GODEBUG=godebug (then env) and returns
+// what the runtime traced to standard error.
+func traced(t *testing.T, bin, godebug string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "GODEBUG="+godebug), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", args[0], err, stderr.Bytes())
+	}
+	return stderr.String()
 }

@@ -10,7 +10,6 @@ package cloudinit
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
@@ -71,8 +71,8 @@ const MaxUserData = 49149
 const compressAbove = 4 << 10
 
 var (
-	projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	userName    = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
+	projectName = lazy.Regexp(`^[a-z0-9][a-z0-9_-]*$`)
+	userName    = lazy.Regexp(`^[a-z_][a-z0-9_-]*$`)
 )
 
 // FileNames lists, sorted, the project files the user-data should carry:
@@ -167,14 +167,14 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 		}
 		p.dataMount = path.Clean(dv.MountPoint)
 	}
-	if !projectName.MatchString(g.Name) {
+	if !projectName().MatchString(g.Name) {
 		p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "project name %q is not a compose project name", g.Name))
 	}
 	if !slices.Contains([]string{"embed", "prompt", "file"}, o.Secrets) {
 		p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "secrets mode %q is not embed, prompt or file", o.Secrets))
 	}
 	for _, u := range o.Users {
-		if !userName.MatchString(u.Name) || u.Name == "default" {
+		if !userName().MatchString(u.Name) || u.Name == "default" {
 			p.diags = append(p.diags, diag.Errorf(CodeOptions, top, "%q is not a valid user name", u.Name))
 		}
 	}

@@ -1,11 +1,11 @@
 package kubernetes
 
 import (
-	"regexp"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -17,14 +17,14 @@ import (
 // ConfigMap are not expanded by Kubernetes, so they need no $$ escaping.
 
 // configMapKey is what envFrom takes as a variable; others stay inline.
-var configMapKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+var configMapKey = lazy.Regexp(`^[-._a-zA-Z0-9]+$`)
 
 // fromEnvFile: v is read from its env file's ConfigMap. A variable that
 // any service lists in x-transship.secret_env is not: the ConfigMap is
 // shared by every reader of the file, and would show it in plain text
 // (to the service that asked for a Secret too, through envFrom).
 func (p *plan) fromEnvFile(v translate.EnvVar) bool {
-	return p.o.EnvFromConfigMap && v.EnvFile != "" && v.Value != nil && configMapKey.MatchString(v.Name) && p.secretEnv[v.Name] == ""
+	return p.o.EnvFromConfigMap && v.EnvFile != "" && v.Value != nil && configMapKey().MatchString(v.Name) && p.secretEnv[v.Name] == ""
 }
 
 // keptFromConfigMap: v, read from an env file, would be in its ConfigMap

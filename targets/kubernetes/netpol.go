@@ -3,7 +3,6 @@ package kubernetes
 import (
 	"cmp"
 	"net/netip"
-	"regexp"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -184,9 +184,9 @@ func isIP(s string) bool {
 	return err == nil
 }
 
-var qualified = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+var qualified = lazy.Regexp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
 
 // qualifiedName is Kubernetes' rule for label and annotation keys.
 func qualifiedName(k string) bool {
-	return qualified.MatchString(k) && strings.LastIndex(k, "/") <= 253
+	return qualified().MatchString(k) && strings.LastIndex(k, "/") <= 253
 }

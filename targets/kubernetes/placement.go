@@ -1,11 +1,11 @@
 package kubernetes
 
 import (
-	"regexp"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -24,7 +24,7 @@ func (e *emitter) affinity(s *translate.Service) *corev1.Affinity {
 		k, v, ok := strings.Cut(c, sep)
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		label := nodeLabel(k)
-		if !ok || label == "" || !qualifiedName(label) || !labelValue.MatchString(v) {
+		if !ok || label == "" || !qualifiedName(label) || !labelValue().MatchString(v) {
 			e.warn(CodePlacement, sub(s.Src, "deploy.placement.constraints"), "placement constraint %q has no Kubernetes node label; it is left out", c)
 			continue
 		}
@@ -38,7 +38,7 @@ func (e *emitter) affinity(s *translate.Service) *corev1.Affinity {
 			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: reqs}}}}}
 }
 
-var labelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
+var labelValue = lazy.Regexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 
 func nodeLabel(k string) string {
 	switch {

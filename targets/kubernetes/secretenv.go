@@ -1,12 +1,12 @@
 package kubernetes
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -25,8 +25,8 @@ import (
 // a name ending in FILE (POSTGRES_PASSWORD_FILE) holds the path of one,
 // which is no secret.
 var (
-	secretLooking = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|(^|_)KEY$|API_?KEY|CREDENTIAL)`)
-	secretPath    = regexp.MustCompile(`(?i)_FILE$`)
+	secretLooking = lazy.Regexp(`(?i)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|(^|_)KEY$|API_?KEY|CREDENTIAL)`)
+	secretPath    = lazy.Regexp(`(?i)_FILE$`)
 )
 
 // planEnvSecret names the Secret of a service's secret variables.
@@ -67,7 +67,7 @@ func (e *emitter) env(si *svcInfo) []corev1.EnvVar {
 // secretLookingEnv warns when v looks like a secret and its value is
 // written into the object kind/name.
 func (e *emitter) secretLookingEnv(v translate.EnvVar, kind, name string) {
-	if *v.Value != "" && secretLooking.MatchString(v.Name) && !secretPath.MatchString(v.Name) {
+	if *v.Value != "" && secretLooking().MatchString(v.Name) && !secretPath().MatchString(v.Name) {
 		e.warn(CodeSecretEnv, v.Src, "%s looks like a secret and its value is written into the %s %s; list it in x-transship.secret_env to move it into a Secret", v.Name, kind, name)
 	}
 }

@@ -2,11 +2,11 @@ package kubernetes
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -19,14 +19,14 @@ import (
 // the pod waits until someone creates it, and a warning gives the
 // command, instead of kompose's dangling reference.
 
-var keyChars = regexp.MustCompile(`[^-._a-zA-Z0-9]+`)
+var keyChars = lazy.Regexp(`[^-._a-zA-Z0-9]+`)
 
 // dataKey is a valid Secret/ConfigMap key for a compose name.
 // maxKey is the longest key a Secret or ConfigMap may hold.
 const maxKey = 253
 
 func dataKey(name string) string {
-	k := keyChars.ReplaceAllString(name, "_")
+	k := keyChars().ReplaceAllString(name, "_")
 	// The API server refuses "." and "..", and keys starting with "..",
 	// which a ConfigMap volume keeps for its own links (..data); and keys
 	// longer than 253.

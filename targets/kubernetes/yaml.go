@@ -3,11 +3,12 @@ package kubernetes
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/transship/transship/internal/lazy"
 )
 
 // The manifests are written by this small YAML emitter rather than by
@@ -232,7 +233,7 @@ func plainSafe(s string) bool {
 	case c == '-' && len(s) > 1 && (isLetter(s[1]) || s[1] == '-'):
 		// "-c", "--flag": a dash not followed by a space or a digit.
 	case c >= '0' && c <= '9':
-		return unitNumber.MatchString(s)
+		return unitNumber().MatchString(s)
 	default:
 		return false
 	}
@@ -263,7 +264,7 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 // unitNumber is a number with a unit such as 512Mi or 250m: a string to
 // every YAML reader, unlike 1e3, 0x1f, 0o17 or 0b1, whose letters come
 // first after the digits.
-var unitNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[A-DF-NP-WYZa-df-np-wyz][A-Za-z]*$`)
+var unitNumber = lazy.Regexp(`^[0-9]+(\.[0-9]+)?[A-DF-NP-WYZa-df-np-wyz][A-Za-z]*$`)
 
 // literalSafe: a multi-line, printable text whose first non-empty line
 // does not start with a blank (the reader takes the block's indentation
