@@ -150,6 +150,9 @@ func TestPathsOverlap(t *testing.T) {
 	}{
 		{"data", "data", true}, {"data/x", "data", true}, {"data", "./data/x/", true}, {".", "data", true},
 		{"data2", "data", false}, {".", "../other", false}, {"/srv", "/srv/a", true}, {".", "/srv", false},
+		// A bind of the project's parent holds the project: a writable
+		// ./data writes into a ..:ro bind. Before, no path was inside "..".
+		{"data", "..", true}, {".", "..", true}, {"../x", "..", true}, {"../..", "..", true}, {"../../y", "..", false}, {"...", ".", true},
 	} {
 		if got := pathsOverlap(tc.a, tc.b); got != tc.want {
 			t.Errorf("pathsOverlap(%q, %q) = %v", tc.a, tc.b, got)

@@ -151,13 +151,29 @@ func pathsOverlap(a, b string) bool {
 	return a == b || within(a, b) || within(b, a)
 }
 
-// within: p lies strictly inside dir (both cleaned). "." holds every
-// project-relative path but none outside the project.
+// within: p lies strictly inside dir (both cleaned, relative to the
+// project or absolute). A dir that only climbs (".", "..", "../..") holds
+// every other relative path that climbs no higher: "." holds the project,
+// ".." also "." and "../x".
 func within(p, dir string) bool {
-	if dir == "." {
-		return p != ".." && !strings.HasPrefix(p, "../") && !path.IsAbs(p)
+	if onlyClimbs(dir) {
+		return !path.IsAbs(p) && p != dir && climbs(p) <= climbs(dir)
 	}
 	return strings.HasPrefix(p, dir+"/")
+}
+
+// climbs counts the leading ".." segments of a cleaned relative path.
+func climbs(p string) int {
+	n := 0
+	for p == ".." || strings.HasPrefix(p, "../") {
+		n, p = n+1, strings.TrimPrefix(strings.TrimPrefix(p, ".."), "/")
+	}
+	return n
+}
+
+// onlyClimbs: the path is "." or made of ".." alone.
+func onlyClimbs(p string) bool {
+	return p == "." || strings.Trim(strings.ReplaceAll(p, "..", ""), "/") == "" && strings.HasPrefix(p, "..")
 }
 
 // OutputManifest is the file naming what a conversion wrote, in every
