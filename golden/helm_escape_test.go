@@ -1,9 +1,7 @@
 package golden
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +10,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/transship/transship/internal/kubeapi"
-	"github.com/transship/transship/translate"
 )
 
 // TestHelmKeepsComposeBraces: "{{" in a compose value (an environment
@@ -50,15 +47,7 @@ configs:
 	for name, data := range dirFiles {
 		tree["dagdir/"+name] = data
 	}
-	writeTree(t, dir, tree)
-	g, ds := translate.Load(context.Background(), translate.Options{Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if g == nil || ds.HasErrors() {
-		t.Fatalf("load: %v", ds)
-	}
-	chart, manifests, err := corpusChart(t, g, "generic")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, chart, manifests := treeChart(t, dir, tree)
 	// Lint, render, the same objects as the manifests (so the same
 	// strings), and the API server.
 	checkChart(t, srv, "braces", chart, manifests)

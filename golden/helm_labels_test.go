@@ -1,13 +1,11 @@
 package golden
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/transship/transship/translate"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -111,15 +109,7 @@ services:
       %s:
         condition: service_completed_successfully
 `, long, long)
-	writeTree(t, dir, map[string]string{"compose.yaml": compose})
-	g, ds := translate.Load(context.Background(), translate.Options{Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if g == nil || ds.HasErrors() {
-		t.Fatalf("load: %v", ds)
-	}
-	chart, _, err := corpusChart(t, g, "generic")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, chart, _ := treeChart(t, dir, map[string]string{"compose.yaml": compose})
 	seen := map[string]bool{}
 	for _, rev := range []int{1, 9, 10, 123456} {
 		objs := renderRevision(t, chart, rev)

@@ -100,67 +100,42 @@ type Raw string
 type Block func(indent int) string
 
 // YAML writes a tree (an Object's, changed or not) as a YAML document.
-func YAML(tree map[string]any) []byte {
-	var b bytes.Buffer
-	writeMap(&b, tree, 0)
-	return b.Bytes()
-}
+func YAML(tree map[string]any) []byte { return writeDoc(tree, false) }
 
 // YAMLAt writes a map or a list as block YAML at an indentation, for a
 // Block that wraps literal entries.
-func YAMLAt(v any, indent int) string {
-	var b bytes.Buffer
+func YAMLAt(v any, indent int) string { return writeAt(v, indent, false) }
+
+func writeDoc(tree map[string]any, tmpl bool) []byte {
+	w := writer{b: &bytes.Buffer{}, tmpl: tmpl}
+	w.writeMap(tree, 0)
+	return w.b.Bytes()
+}
+
+func writeAt(v any, indent int, tmpl bool) string {
+	w := writer{b: &bytes.Buffer{}, tmpl: tmpl}
 	switch t := v.(type) {
 	case map[string]any:
-		b.WriteByte('\n') // writeMap pads every key after a newline
-		writeMap(&b, t, indent)
-		return b.String()[1:]
+		w.b.WriteByte('\n') // writeMap pads every key after a newline
+		w.writeMap(t, indent)
+		return w.b.String()[1:]
 	case []any:
-		writeList(&b, t, indent)
+		w.writeList(t, indent)
 	}
-	return b.String()
+	return w.b.String()
 }
 
 // DNSName is the Kubernetes name the target gives a compose name.
 func DNSName(s string) string { return dnsName(s, maxName) }
 
 // Template writes a tree as a Helm template: as YAML does, except that
-// every "{{" in a string of the tree (a compose value: an environment
-// variable, a config file's content such as an Airflow DAG's {{ ds }})
-// is written {{"{{"}}, which Helm renders back to "{{", so that the text
-// is not taken for template code. Raw and Block, the chart's own code,
-// are copied as they are.
-func Template(tree map[string]any) []byte {
-	return YAML(escapeTree(tree).(map[string]any))
-}
+// every "{{" in a string of the tree, a key or a value (a compose value:
+// an environment variable, a config file's content such as an Airflow
+// DAG's {{ ds }}, a file's name), is written {{"{{"}}, which Helm renders
+// back to "{{", so that the text is not taken for template code. Raw and
+// Block, the chart's own code, are copied as they are.
+func Template(tree map[string]any) []byte { return writeDoc(tree, true) }
 
 // TemplateAt is YAMLAt for a Block of a Helm template, escaping as
 // Template does.
-func TemplateAt(v any, indent int) string { return YAMLAt(escapeTree(v), indent) }
-
-// templateText is a string of a template's tree that holds "{{".
-type templateText string
-
-// escapeTree copies a tree, turning the strings that hold "{{" into
-// templateText (the tree may be written again, so it is not changed).
-func escapeTree(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[k] = escapeTree(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = escapeTree(e)
-		}
-		return l
-	case string:
-		if strings.Contains(t, "{{") {
-			return templateText(t)
-		}
-	}
-	return v
-}
+func TemplateAt(v any, indent int) string { return writeAt(v, indent, true) }

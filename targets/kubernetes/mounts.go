@@ -133,7 +133,7 @@ func (e *emitter) bindMount(si *svcInfo, m translate.Mount, p *podVolumes, vm *c
 		return true
 	}
 	// A file inside the project: a ConfigMap holding it, mounted as the file.
-	vm.Name, vm.SubPath, vm.ReadOnly = name, path.Base(m.Source), true
+	vm.Name, vm.SubPath, vm.ReadOnly = name, fileKey(m.Source), true
 	p.add(corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: name}}}})
 	return true
 }
@@ -164,10 +164,15 @@ func (e *emitter) boundFiles() {
 				continue
 			}
 			fd, _ := e.fileData(source)
-			e.configMap(name, name, path.Base(source), fd.Data)
+			e.configMap(name, name, fileKey(source), fd.Data)
 		}
 	}
 }
+
+// fileKey is the key of a bound file in its ConfigMap: its base name,
+// made a valid key ("my file.conf" is not one), which the mount's subPath
+// names; the name in the container is the mount's path.
+func fileKey(source string) string { return dataKey(path.Base(source)) }
 
 // composeFileMode is the mode compose gives a secret or config file.
 const composeFileMode = 0o444

@@ -30,9 +30,9 @@ func marshal(obj any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	writeMap(&b, m, 0)
-	return b.Bytes(), nil
+	w := writer{b: &bytes.Buffer{}}
+	w.writeMap(m, 0)
+	return w.b.Bytes(), nil
 }
 
 // tree is an object as encoding/json decodes it, pruned.
@@ -81,7 +81,18 @@ func prune(v any, key string) any {
 	return v
 }
 
-func writeMap(b *bytes.Buffer, m map[string]any, indent int) {
+// writer writes a tree as YAML into b. For a Helm template (tmpl) every
+// "{{" of the tree's strings, keys as well as values, is written
+// {{"{{"}}, which Helm renders back to "{{": compose text (an Airflow
+// DAG's {{ ds }}, a file named {{ x }}.conf) is not template code. Raw
+// and Block, the chart's own code, are copied as they are.
+type writer struct {
+	b    *bytes.Buffer
+	tmpl bool
+}
+
+func (w writer) writeMap(m map[string]any, indent int) {
+	b := w.b
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -98,19 +109,22 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int) {
 		if i > 0 || b.Len() == 0 || b.Bytes()[b.Len()-1] == '\n' {
 			pad(b, indent)
 		}
-		if plainSafe(k) {
-			b.WriteString(k)
-		} else {
-			writeQuoted(b, k)
-		}
+		w.text(func(b *bytes.Buffer) {
+			if plainSafe(k) {
+				b.WriteString(k)
+			} else {
+				writeQuoted(b, k)
+			}
+		})
 		b.WriteByte(':')
-		writeValue(b, m[k], indent)
+		w.writeValue(m[k], indent)
 	}
 }
 
 // writeValue writes what follows "key:" (or "- "): a scalar on the same
 // line, a block on the next lines.
-func writeValue(b *bytes.Buffer, v any, indent int) {
+func (w writer) writeValue(v any, indent int) {
+	b := w.b
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
@@ -118,22 +132,23 @@ func writeValue(b *bytes.Buffer, v any, indent int) {
 			return
 		}
 		b.WriteByte('\n')
-		writeMap(b, t, indent+2)
+		w.writeMap(t, indent+2)
 	case []any:
 		if len(t) == 0 {
 			b.WriteString(" []\n")
 			return
 		}
 		b.WriteByte('\n')
-		writeList(b, t, indent+2)
+		w.writeList(t, indent+2)
 	default:
 		b.WriteByte(' ')
-		writeAtom(b, t, indent+2)
+		w.writeAtom(t, indent+2)
 		b.WriteByte('\n')
 	}
 }
 
-func writeList(b *bytes.Buffer, l []any, indent int) {
+func (w writer) writeList(l []any, indent int) {
+	b := w.b
 	for _, e := range l {
 		if blk, ok := e.(Block); ok {
 			b.WriteString(blk(indent))
@@ -148,39 +163,46 @@ func writeList(b *bytes.Buffer, l []any, indent int) {
 				continue
 			}
 			// The first key shares the dash's line; the rest align with it.
-			writeMap(b, t, indent+2)
+			w.writeMap(t, indent+2)
 		case []any:
 			if len(t) == 0 {
 				b.WriteString("[]\n")
 				continue
 			}
 			b.WriteByte('\n')
-			writeList(b, t, indent+2)
+			w.writeList(t, indent+2)
 		default:
-			writeAtom(b, t, indent+2)
+			w.writeAtom(t, indent+2)
 			b.WriteByte('\n')
 		}
 	}
 }
 
-func writeAtom(b *bytes.Buffer, v any, indent int) {
+func (w writer) writeAtom(v any, indent int) {
+	b := w.b
 	switch t := v.(type) {
 	case string:
-		writeScalar(b, t, indent)
+		w.text(func(b *bytes.Buffer) { writeScalar(b, t, indent) })
 	case json.Number:
 		b.WriteString(t.String())
 	case bool:
 		b.WriteString(strconv.FormatBool(t))
 	case Raw:
 		b.WriteString(string(t))
-	case templateText:
-		// Written as the string it is, then each "{{" made a template
-		// action that prints "{{"; nothing else in the text is Go
-		// template syntax, and "}}" alone means nothing.
-		var s bytes.Buffer
-		writeScalar(&s, string(t), indent)
-		b.WriteString(strings.ReplaceAll(s.String(), "{{", `{{"{{"}}`))
 	}
+}
+
+// text writes a key or a scalar as put writes it; in a template, each
+// "{{" then becomes a template action that prints "{{". Nothing else in
+// the text is Go template syntax: "}}" alone is plain text to Helm.
+func (w writer) text(put func(*bytes.Buffer)) {
+	if !w.tmpl {
+		put(w.b)
+		return
+	}
+	var s bytes.Buffer
+	put(&s)
+	w.b.WriteString(strings.ReplaceAll(s.String(), "{{", `{{"{{"}}`))
 }
 
 func pad(b *bytes.Buffer, n int) {

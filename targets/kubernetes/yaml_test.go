@@ -75,3 +75,22 @@ func TestLiteralBlocks(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", data, want)
 	}
 }
+
+// TestTemplateEscapesKeys: a "{{" in a key of a template's tree is text
+// too, as in a value, however deep (a map in a list in a map); the
+// manifests' writer leaves both alone. The old writer escaped values only.
+func TestTemplateEscapesKeys(t *testing.T) {
+	tree := map[string]any{"data": map[string]any{"{{ x }}.conf": "a {{ y }}"},
+		"items": []any{map[string]any{"k{{": "v", "plain": Raw("{{ .Values.v }}")}}}
+	got := string(Template(tree))
+	want := "data:\n  \"{{\"{{\"}} x }}.conf\": \"a {{\"{{\"}} y }}\"\nitems:\n  - \"k{{\"{{\"}}\": v\n    plain: {{ .Values.v }}\n"
+	if got != want {
+		t.Errorf("Template:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := string(YAML(tree)), "data:\n  \"{{ x }}.conf\": \"a {{ y }}\"\nitems:\n  - \"k{{\": v\n    plain: {{ .Values.v }}\n"; got != want {
+		t.Errorf("YAML:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := TemplateAt(map[string]any{"{{": "}}"}, 4), "    \"{{\"{{\"}}\": \"}}\"\n"; got != want {
+		t.Errorf("TemplateAt: %q, want %q", got, want)
+	}
+}
