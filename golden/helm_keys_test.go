@@ -10,6 +10,7 @@ import (
 
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/internal/kubeapi"
+	"github.com/transship/transship/site"
 	"github.com/transship/transship/targets/helm"
 	"github.com/transship/transship/targets/kubernetes"
 	"github.com/transship/transship/translate"
@@ -71,8 +72,7 @@ services:
 	}
 	checkDirBytes(t, rendered, map[string]string{"{{ y }}": "y\n", "sub/{{ z }}/f": "f\n"})
 	// The keys no Kubernetes key can carry: warned, the same by both.
-	o := kubernetes.Options{Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile),
-		Dirs: translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)}
+	o := kubeOptions(g, site.Kubernetes{})
 	_, hds := helm.Emit(g, helm.Options{Kubernetes: o})
 	_, kds := kubernetes.Emit(g, o)
 	for _, ds := range [][]string{messages(hds), messages(kds)} {

@@ -17,7 +17,8 @@ import (
 )
 
 // TestHelmSiteValues: one chart serves every site. Each example's chart,
-// converted for one site, installed with the values file it ships for
+// converted for each site (with the options the CLI gives, bound
+// directories read), installed with the values file it ships for
 // another (values-<site>.yaml), must render what `--to kubernetes --site
 // <site>` writes, pass `helm lint --strict` with that file, and (from
 // generic) be accepted by the API server. The sites are the built-in ones
@@ -43,10 +44,9 @@ func TestHelmSiteValues(t *testing.T) {
 		if g == nil || lds.HasErrors() {
 			t.Fatalf("%s: %v", ex, lds)
 		}
-		files := translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 		manifests := map[string]map[string][]byte{}
 		for _, s := range sites {
-			out, kds := kubernetes.Emit(g, kubernetes.Options{Site: s.Kubernetes, Files: files})
+			out, kds := kubernetes.Emit(g, kubeOptions(g, s.Kubernetes))
 			if kds.HasErrors() {
 				t.Fatalf("%s --site %s: %v", ex, s.Name, kds)
 			}
@@ -55,9 +55,9 @@ func TestHelmSiteValues(t *testing.T) {
 				manifests[s.Name][f.Path] = f.Data
 			}
 		}
-		for _, from := range sites[:3] {
+		for _, from := range sites {
 			dir := filepath.Join(t.TempDir(), kubernetes.DNSName(g.Name))
-			out, hds := helm.Emit(g, helm.Options{Kubernetes: kubernetes.Options{Site: from.Kubernetes, Files: files}, Sites: sites})
+			out, hds := helm.Emit(g, helm.Options{Kubernetes: kubeOptions(g, from.Kubernetes), Sites: sites})
 			if hds.HasErrors() {
 				t.Fatalf("%s --site %s: %v", ex, from.Name, hds)
 			}
@@ -86,8 +86,9 @@ func TestHelmSiteValues(t *testing.T) {
 				if from.Name != "generic" {
 					check = nil // the API server sees each site's objects once
 				}
-				checkChartWith(t, check, label, dir, user, manifests[to.Name])
-				checked++
+				if checkChartWith(t, check, label, dir, user, manifests[to.Name]) {
+					checked++
+				}
 			}
 		}
 	}

@@ -384,10 +384,9 @@ func corpusChart(t *testing.T, g *translate.Graph, siteName string) (string, map
 	if ds.HasErrors() {
 		return "", nil, fmt.Errorf("site: %v", ds)
 	}
-	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile),
-		Dirs: translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)}
+	o := kubeOptions(g, prof.Kubernetes)
 	files, hds := helm.Emit(g, helm.Options{Kubernetes: o})
-	kfiles, kds := kubernetes.Emit(g, kubernetes.Options{Site: o.Site, Files: o.Files, Dirs: o.Dirs})
+	kfiles, kds := kubernetes.Emit(g, o)
 	for _, d := range append(hds, kds...) {
 		if d.Severity == diag.Error {
 			return "", nil, fmt.Errorf("%s", d.Format(""))

@@ -135,14 +135,21 @@ func TestCorpusKubernetes(t *testing.T) {
 		accepted, len(outputs), objects, len(outputs)-accepted)
 }
 
+// kubeOptions are the options the CLI gives the Kubernetes target (and the
+// chart) for a site without flags: the same project files and
+// directories, read by the same function (translate.ReadEmbeddable).
+func kubeOptions(g *translate.Graph, k site.Kubernetes) kubernetes.Options {
+	o := kubernetes.Options{Site: k}
+	o.Files, o.Dirs = translate.ReadEmbeddable(g)
+	return o
+}
+
 func convertCorpus(g *translate.Graph, siteName string) (manifests, error) {
 	prof, ds := site.Load(siteName, nil)
 	if ds.HasErrors() {
 		return nil, fmt.Errorf("site: %v", ds)
 	}
-	o := kubernetes.Options{Site: prof.Kubernetes, Files: translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile),
-		Dirs: translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile)}
-	files, eds := kubernetes.Emit(g, o)
+	files, eds := kubernetes.Emit(g, kubeOptions(g, prof.Kubernetes))
 	for _, d := range eds {
 		if d.Severity == diag.Error {
 			return nil, fmt.Errorf("%s", d.Format(""))

@@ -176,6 +176,14 @@ func onlyClimbs(p string) bool {
 	return p == "." || strings.Trim(strings.ReplaceAll(p, "..", ""), "/") == "" && strings.HasPrefix(p, "..")
 }
 
+// ReadEmbeddable reads what the Kubernetes target (and so the Helm chart)
+// may embed: the bind-mounted files and directories of g, leaving out of
+// the directories the conversion's outputs. The CLI and the tests read
+// them here, so that the tests check the objects the CLI makes.
+func ReadEmbeddable(g *Graph, outputs ...string) (map[string]FileData, map[string]DirData) {
+	return ReadProjectFiles(g, g.EmbeddableFiles(), MaxEmbeddedFile), ReadProjectDirs(g, g.EmbeddableDirs(), MaxEmbeddedFile, outputs...)
+}
+
 // OutputManifest is the file naming what a conversion wrote, in every
 // output directory (cmd/output.ManifestName; a test holds them equal).
 const OutputManifest = ".transship-manifest"

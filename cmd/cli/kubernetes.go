@@ -101,7 +101,6 @@ func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Gr
 func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) k8starget.Options {
 	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM}
 	f.kube.apply(fs, &o.Site)
-	o.Files = translate.ReadProjectFiles(g, g.EmbeddableFiles(), translate.MaxEmbeddedFile)
 	var outputs []string
 	if out := f.out; out != "-" {
 		if !filepath.IsAbs(out) {
@@ -109,7 +108,7 @@ func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph
 		}
 		outputs = append(outputs, out)
 	}
-	o.Dirs = translate.ReadProjectDirs(g, g.EmbeddableDirs(), translate.MaxEmbeddedFile, outputs...)
+	o.Files, o.Dirs = translate.ReadEmbeddable(g, outputs...)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}

@@ -195,7 +195,7 @@ func (c *chart) serviceValues(t *tpl) {
 	c.vals.set(path("type"), "string", typ, "Type of the Service: ClusterIP, NodePort or LoadBalancer.").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	delete(spec, "type")
 	spec["type"] = block(`{{- if ne $v.service.type "ClusterIP" }}`, "type: {{ $v.service.type }}", "{{- end }}")
-	onlyOutside(spec, `{{- if ne $v.service.type "ClusterIP" }}`)
+	c.onlyOutside(svc, spec, `{{- if ne $v.service.type "ClusterIP" }}`)
 	ports, _ := spec["ports"].([]any)
 	if len(ports) == 0 {
 		return
@@ -213,7 +213,7 @@ func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ str
 	path := []string{"services", svc, "published", "type"}
 	c.vals.set(path, "string", typ, "Type of the Service of the ports compose publishes: NodePort, LoadBalancer, or ClusterIP (inside the cluster only; with no node ports).").enum = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 	spec["type"] = kubernetes.Raw("{{ $v.published.type }}")
-	onlyOutside(spec, `{{- if ne $v.published.type "ClusterIP" }}`)
+	c.onlyOutside(svc, spec, `{{- if ne $v.published.type "ClusterIP" }}`)
 	// Each port's node port is a value too: a site pins it (egi-im: the
 	// published port), another lets the cluster pick (null).
 	ports, _ := spec["ports"].([]any)
@@ -227,11 +227,15 @@ func (c *chart) publishedValues(t *tpl, svc string, spec map[string]any, typ str
 	}
 }
 
-// onlyOutside keeps externalTrafficPolicy only while the type the values
-// give is not ClusterIP: the API server refuses it on a ClusterIP Service
-// ("may only be set for externally-accessible services").
-func onlyOutside(spec map[string]any, cond string) {
-	if tp, ok := spec["externalTrafficPolicy"].(string); ok {
+// onlyOutside writes the service's externalTrafficPolicy only while the
+// type the values give is not ClusterIP: the API server refuses it on a
+// ClusterIP Service ("may only be set for externally-accessible
+// services"). The policy is the compose service's, not the tree's: a
+// chart converted for a site whose type is ClusterIP (egi-rancher) has
+// none in its tree, and must still have it under another site's values.
+func (c *chart) onlyOutside(svc string, spec map[string]any, cond string) {
+	delete(spec, "externalTrafficPolicy")
+	if tp := c.svcs[svc].Compose.Ext.TrafficPolicy; tp != "" {
 		spec["externalTrafficPolicy"] = block(cond, "externalTrafficPolicy: "+tp, "{{- end }}")
 	}
 }
