@@ -3,6 +3,8 @@ package golden
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -161,5 +163,88 @@ services:
 	}
 	if len(objs) == 0 || objs["web-deployment.yaml"] == nil {
 		t.Errorf("web is not rendered (%d objects)", len(objs))
+	}
+}
+
+// TestHelmLongJobNamesKeepTheirHash: two Jobs whose names differ only
+// past the workload limit get the Kubernetes target's names, each ending
+// in its 8-hex hash; with -r<revision> the chart cuts the head before
+// that hash, not the hash, so the two stay apart at any revision (the
+// old cut, at the tail, left 5 of the 8 hex digits at revision 1 and
+// none at 123456, where both Jobs had one name).
+func TestHelmLongJobNamesKeepTheirHash(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("migrate-the-database-", 3) // 63 characters
+	compose := fmt.Sprintf(`name: hashjobs
+services:
+  %[1]sfirst:
+    image: alpine:3.20
+    restart: "no"
+  %[1]ssecond:
+    image: alpine:3.20
+    restart: "no"
+  web:
+    image: nginx:1.27
+    depends_on:
+      %[1]sfirst:
+        condition: service_completed_successfully
+      %[1]ssecond:
+        condition: service_completed_successfully
+`, long)
+	_, chart, manifests := treeChart(t, dir, map[string]string{"compose.yaml": compose})
+	var hashes []string // the manifests' Jobs' hashes
+	for f := range manifests {
+		if job, ok := strings.CutSuffix(f, "-job.yaml"); ok {
+			if len(job) != 52 || job[43] != '-' {
+				t.Fatalf("the Kubernetes target names a Job %s, want 52 characters ending in -<8 hex>", job)
+			}
+			hashes = append(hashes, job[43:])
+		}
+	}
+	if len(hashes) != 2 || hashes[0] == hashes[1] {
+		t.Fatalf("the Kubernetes target's Jobs end in %q, want two different hashes", hashes)
+	}
+	for _, rev := range []int{1, 123456} {
+		objs := renderRevision(t, chart, rev)
+		var jobs []string
+		for _, o := range objs {
+			if o["kind"] == "Job" {
+				jobs = append(jobs, fmt.Sprint(at(o, "metadata", "name")))
+			}
+		}
+		sort.Strings(jobs)
+		if len(jobs) != 2 || jobs[0] == jobs[1] {
+			t.Fatalf("revision %d: Jobs %q, want two different names", rev, jobs)
+		}
+		suffix := fmt.Sprintf("-r%d", rev)
+		kept := 0
+		for _, job := range jobs {
+			if len(job) > 52 || !strings.HasSuffix(job, suffix) || strings.Contains(job, "--") {
+				t.Errorf("revision %d: Job %q (%d characters), want at most 52 ending in %s", rev, job, len(job), suffix)
+			}
+			for _, h := range hashes {
+				if strings.HasSuffix(strings.TrimSuffix(job, suffix), h) {
+					kept++
+				}
+			}
+		}
+		if kept != 2 {
+			t.Errorf("revision %d: Jobs %q do not each keep one of the hashes %q", rev, jobs, hashes)
+		}
+		// The waits (each names its Job twice) name the same Jobs.
+		var waits []string
+		inits, _ := at(objs["web-deployment.yaml"], "spec", "template", "spec", "initContainers").([]any)
+		for _, c := range inits {
+			args, _ := at(c, "args").([]any)
+			for _, a := range args {
+				if s, ok := strings.CutPrefix(fmt.Sprint(a), "job/"); ok {
+					waits = append(waits, s)
+				}
+			}
+		}
+		sort.Strings(waits)
+		if waits = slices.Compact(waits); !slices.Equal(waits, jobs) {
+			t.Errorf("revision %d: web waits for %q, the Jobs are %q", rev, waits, jobs)
+		}
 	}
 }

@@ -94,7 +94,7 @@ func TestReferencesCarryTheRelease(t *testing.T) {
 	files := emit(t, project)
 	web := files["templates/web-deployment.yaml"]
 	for _, want := range []string{
-		`job/{{ include "p.name" (list $ (printf "%s-r%d" ("migrate" | trunc (sub 52 (len (printf "-r%d" $.Release.Revision)) | int) | trimSuffix "-") $.Release.Revision) 52) }}`,
+		`job/{{ include "p.name" (list $ (printf "%s-r%d" "migrate" $.Release.Revision) 52) }}`,
 		`serviceAccountName: {{ include "p.name" (list $ "p-wait" 63) }}`,
 		`image: {{ include "p.image" $v.image | quote }}`,
 	} {

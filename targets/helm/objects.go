@@ -1,8 +1,11 @@
 package helm
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/transship/transship/targets/kubernetes"
@@ -140,16 +143,43 @@ func (c *chart) nameExpr(kind, name string) string {
 		limit = 52 // room for the suffixes of the pods' names and labels
 	}
 	if kind == "Job" {
-		// A Job's pod template cannot change, so helm upgrade would fail
-		// on one: each revision has a Job of its own (-r<revision>),
-		// which Helm creates, deleting the last one's, and the waits
-		// of its dependents name the same one. The name is cut to leave
-		// room for the suffix, so a name the Kubernetes target cut to
-		// the limit stays within it at any revision.
-		return fmt.Sprintf("{{ include %q (list $ (printf \"%%s-r%%d\" (%q | trunc (sub %d (len (printf \"-r%%d\" $.Release.Revision)) | int) | trimSuffix \"-\") $.Release.Revision) %d) }}",
-			c.name+".name", name, limit, limit)
+		return c.jobNameExpr(name, limit)
 	}
 	return fmt.Sprintf("{{ include %q (list $ %q %d) }}", c.name+".name", name, limit)
+}
+
+// jobNameExpr: a Job's pod template cannot change, so helm upgrade would
+// fail on one: each revision has a Job of its own (-r<revision>), which
+// Helm creates, deleting the last one's, and the waits of its dependents
+// name the same one. A name too long for the suffix at some revision is
+// cut at its head, before the 8-hex hash the Kubernetes target ends a
+// cut name with (or one of the name, if it has none), so that two long
+// names stay apart at any revision.
+func (c *chart) jobNameExpr(name string, limit int) string {
+	rev := `(printf "-r%d" $.Release.Revision)`
+	obj := fmt.Sprintf("%q", name)
+	if spare := limit - len(name); spare < maxRevisionSuffix {
+		head, tail := splitHash(name)
+		obj = fmt.Sprintf(`(ternary %q (printf "%%s%%s" (%q | trunc (sub %d (len %s) | int) | trimSuffix "-") %q) (le (len %s) %d))`,
+			name, head, limit-len(tail), rev, tail, rev, spare)
+	}
+	return fmt.Sprintf("{{ include %q (list $ (printf \"%%s-r%%d\" %s $.Release.Revision) %d) }}", c.name+".name", obj, limit)
+}
+
+// maxRevisionSuffix is the longest -r<revision> (revisions below 10^10).
+const maxRevisionSuffix = len("-r") + 10
+
+// hashTail is how the Kubernetes target ends a name it cut (names.go).
+var hashTail = regexp.MustCompile(`-[0-9a-f]{8}$`)
+
+// splitHash cuts a name into its head and its hash tail ("-" and 8 hex
+// digits); a name without one gets the hash of the whole name.
+func splitHash(name string) (head, tail string) {
+	if i := hashTail.FindStringIndex(name); i != nil {
+		return name[:i[0]], name[i[0]:]
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name, "-" + hex.EncodeToString(sum[:])[:8]
 }
 
 var workloadKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true}
