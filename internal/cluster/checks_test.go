@@ -189,7 +189,12 @@ func (s *suite) checkOrder(ctx context.Context, ns string, pods []corev1.Pod) []
 		if json.Unmarshal(out, &jobs) == nil {
 			for _, j := range jobs.Items {
 				if j.Status.CompletionTime != nil {
+					// By its manifest name too: a chart's Job carries the
+					// release and revision, its waits the manifest name.
 					readyAt[j.Name] = j.Status.CompletionTime.Time
+					if n := j.Labels["app.kubernetes.io/name"]; n != "" {
+						readyAt[n] = j.Status.CompletionTime.Time
+					}
 				}
 			}
 		}
@@ -231,7 +236,7 @@ func (s *suite) checkServices(ctx context.Context, ns string, m *Manifests) []st
 	}
 	var targets []string
 	for _, sv := range svcs.Items {
-		w := m.Workload(sv.Spec.Selector["app.kubernetes.io/name"])
+		w := m.Selected(sv.Spec.Selector)
 		if w != nil && w.OneShot() {
 			continue
 		}
@@ -309,9 +314,14 @@ func (s *suite) checkReports(ctx context.Context, ns string, pods []corev1.Pod, 
 			// A pod shared by several services (kompose.service.group,
 			// network_mode: service:X) has a container per service, named
 			// after it; else the workload names it.
+			// A chart's workload carries the release; its pods' name
+			// label is the manifest's name.
 			svc := g.Service(c.Name)
 			if svc == nil {
 				svc = g.Service(r.Workload)
+			}
+			if svc == nil {
+				svc = g.Service(p.Labels["app.kubernetes.io/name"])
 			}
 			if svc == nil {
 				continue

@@ -64,16 +64,19 @@ func (k *kept) setOf(claim string) string {
 }
 
 // check takes what is left after uninstall (kubectl get -o name) and
-// returns what should not be there and the kept claims that are not.
-func (k *kept) check(objects []string) (left, missing []string) {
+// returns what should not be there, the kept claims that are not, and
+// the claims kept.
+func (k *kept) check(objects []string) (left, missing, claims []string) {
 	seen := map[string]bool{}
 	for _, o := range objects {
 		name, isClaim := strings.CutPrefix(o, "persistentvolumeclaim/")
 		switch {
 		case isClaim && k.claims[name]:
 			seen[name] = true
+			claims = append(claims, name)
 		case isClaim && k.sets[k.setOf(name)]:
 			seen[k.setOf(name)] = true
+			claims = append(claims, name)
 		default:
 			left = append(left, o)
 		}
@@ -89,7 +92,7 @@ func (k *kept) check(objects []string) (left, missing []string) {
 		}
 	}
 	sort.Strings(missing)
-	return left, missing
+	return left, missing, claims
 }
 
 // showsSomething: the examples the uninstall check is about have what it
@@ -123,12 +126,12 @@ func TestKeptClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	left, missing := k.check([]string{"persistentvolumeclaim/r-app-files", "persistentvolumeclaim/data-r-app-db-0",
+	left, missing, _ := k.check([]string{"persistentvolumeclaim/r-app-files", "persistentvolumeclaim/data-r-app-db-0",
 		"persistentvolumeclaim/data-r-app-cache-0", "persistentvolumeclaim/data-r-app-db-x-0", "service/db"})
 	if strings.Join(left, " ") != "persistentvolumeclaim/data-r-app-cache-0 persistentvolumeclaim/data-r-app-db-x-0 service/db" || len(missing) != 0 {
 		t.Errorf("left %v, missing %v", left, missing)
 	}
-	if _, missing := k.check(nil); strings.Join(missing, " ") != "data-r-app-db-N r-app-files" {
+	if _, missing, _ := k.check(nil); strings.Join(missing, " ") != "data-r-app-db-N r-app-files" {
 		t.Errorf("nothing left: missing %v", missing)
 	}
 }

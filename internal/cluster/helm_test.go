@@ -33,7 +33,7 @@ import (
 // db by default; kompose-labels is installed with every keep false, so
 // its StatefulSet's claims must go too). One line per example:
 //
-//	helm NAME install ready SECONDS [upgrade rolled out SECONDS] uninstall ok
+//	helm NAME install ready SECONDS, checked SECONDS [, upgrade ...], uninstall ok, kept N claims [...]
 func TestHelmExamples(t *testing.T) {
 	c := Require(t)
 	standin, err := StandinBinary(context.Background())
@@ -111,6 +111,21 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 		t.Fatalf("helm install: %v", err)
 	}
 	line := fmt.Sprintf("helm %-18s install ready %5.1fs", ex, ready.Seconds())
+	// The suite's checks of the manifests, on the release: start order,
+	// every Service answering, what each stand-in saw.
+	graphJSON, err := s.convert(ctx, "graph", "-f", "examples/"+ex+"/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseGraph(graphJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	if fails := s.check(ctx, ns, m, g); len(fails) > 0 {
+		t.Fatalf("helm install: %s", strings.Join(fails, "\n"))
+	}
+	line += fmt.Sprintf(", checked %4.1fs", time.Since(began).Seconds())
 	if ex == "web-db-cache" {
 		if len(keep.claims) == 0 || upgraded.deployment == "" {
 			t.Fatalf("%s's chart has no claim marked keep (%v) or no web Deployment to upgrade: the test would show nothing", ex, keep.claims)
@@ -138,10 +153,12 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	if _, err := un.Run(release); err != nil {
 		t.Fatalf("helm uninstall: %v", err)
 	}
-	if err := s.onlyKept(ctx, ns, release, keep); err != nil {
+	claims, err := s.onlyKept(ctx, ns, release, keep, m.ForeignAccounts())
+	if err != nil {
 		t.Fatalf("helm uninstall: %v", err)
 	}
-	fmt.Println(line + ", uninstall ok")
+	sort.Strings(claims)
+	fmt.Printf("%s, uninstall ok, kept %d claims %v\n", line, len(claims), claims)
 }
 
 // upgrade is what the upgrade changes: one Deployment's image and
@@ -324,20 +341,35 @@ func (s *suite) rolledOut(ctx context.Context, ns string, up upgrade) error {
 	}
 }
 
-// onlyKept waits until the release's objects are gone but the claims
-// it keeps: its own marked keep, and those of the StatefulSets that
-// retain theirs (which must be there, at least one each).
-func (s *suite) onlyKept(ctx context.Context, ns, release string, keep *kept) error {
+// onlyKept waits until the namespace holds nothing of the release but
+// the claims it keeps: its own marked keep, and those of the StatefulSets
+// that retain theirs (which must be there, at least one each). Every
+// object is listed, labelled or not, but what the cluster and the harness
+// made: the default account, kube-root-ca.crt, the accounts created for
+// K8S155 and the checks' client pod.
+func (s *suite) onlyKept(ctx context.Context, ns, release string, keep *kept, accounts []string) ([]string, error) {
 	deadline := time.Now().Add(2 * time.Minute)
-	kinds := "deployments,statefulsets,daemonsets,jobs,cronjobs,pods,services,ingresses,configmaps,secrets,networkpolicies,serviceaccounts,roles,rolebindings,persistentvolumeclaims"
+	kinds := "deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs,pods,services,endpoints,ingresses,configmaps,secrets,networkpolicies,serviceaccounts,roles,rolebindings,persistentvolumeclaims,horizontalpodautoscalers,poddisruptionbudgets"
+	ours := map[string]bool{"serviceaccount/default": true, "configmap/kube-root-ca.crt": true, "pod/transship-client": true}
+	for _, a := range accounts {
+		ours["serviceaccount/"+a] = true
+	}
 	for {
-		out, err := s.c.Kubectl(ctx, nil, "get", kinds, "-n", ns, "-l", "app.kubernetes.io/instance="+release, "-o", "name")
-		left, missing := keep.check(strings.Fields(string(out)))
+		out, err := s.c.Kubectl(ctx, nil, "get", kinds, "-n", ns, "-o", "name")
+		var objects []string
+		for _, o := range strings.Fields(string(out)) {
+			kind, name, _ := strings.Cut(o, "/")
+			kind, _, _ = strings.Cut(kind, ".") // kubectl names some kinds with their group
+			if !ours[kind+"/"+name] {
+				objects = append(objects, kind+"/"+name)
+			}
+		}
+		left, missing, claims := keep.check(objects)
 		if err == nil && len(left) == 0 && len(missing) == 0 {
-			return nil
+			return claims, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after uninstall: left %v, kept claims missing %v (%v)", left, missing, err)
+			return nil, fmt.Errorf("after uninstall: left %v, kept claims missing %v (%v)", left, missing, err)
 		}
 		time.Sleep(2 * time.Second)
 	}

@@ -69,10 +69,20 @@ func (m *Manifests) ForeignAccounts() []string {
 	return out
 }
 
-// Workload is the workload of that name, or nil.
-func (m *Manifests) Workload(name string) *Workload {
+// Selected is the workload whose pods a selector selects, or nil. (A
+// chart's workloads carry the release in their names, not in the
+// selectors' app.kubernetes.io/name.)
+func (m *Manifests) Selected(sel map[string]string) *Workload {
+	if len(sel) == 0 {
+		return nil
+	}
 	for i := range m.Workloads {
-		if m.Workloads[i].Name == name {
+		labels := m.Workloads[i].Pod.Labels
+		all := true
+		for k, v := range sel {
+			all = all && labels[k] == v
+		}
+		if all {
 			return &m.Workloads[i]
 		}
 	}
