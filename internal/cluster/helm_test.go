@@ -121,6 +121,7 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.Dir = filepath.Join(repoRoot, "examples", ex) // the bind dirs' files, which checkReports compares
 	began := time.Now()
 	if fails := s.check(ctx, ns, m, g); len(fails) > 0 {
 		t.Fatalf("helm install: %s", strings.Join(fails, "\n"))
