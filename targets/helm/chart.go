@@ -88,6 +88,7 @@ func (c *chart) notes(objs []kubernetes.Object) string {
 	var b strings.Builder
 	b.WriteString("{{ .Chart.Name }} is installed as release {{ .Release.Name }} in namespace {{ .Release.Namespace }}.\n")
 	b.WriteString("Watch the pods start: kubectl get pods -n {{ .Release.Namespace }} -l app.kubernetes.io/instance={{ .Release.Name }}\n")
+	c.jobNotes(&b, objs)
 	for _, o := range objs {
 		svc := c.owner(o)
 		switch {
@@ -107,6 +108,28 @@ func (c *chart) notes(objs []kubernetes.Object) string {
 		}
 	}
 	return b.String()
+}
+
+// jobNotes name the Jobs as this revision does, and say why.
+func (c *chart) jobNotes(b *strings.Builder, objs []kubernetes.Object) {
+	var jobs []kubernetes.Object
+	for _, o := range objs {
+		if o.Kind == "Job" {
+			jobs = append(jobs, o)
+		}
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	b.WriteString("Its Jobs, as revision {{ .Release.Revision }} names them:\n")
+	for _, o := range jobs {
+		line := "  job/" + c.nameExpr("Job", o.Name) + "\n"
+		if svc := c.owner(o); svc != "" {
+			line = fmt.Sprintf("{{- if (index .Values.services %q).enabled }}\n%s{{- end }}\n", svc, line)
+		}
+		b.WriteString(line)
+	}
+	b.WriteString(strings.ReplaceAll(jobRevisions, "`", "") + "\n")
 }
 
 // hasValue: the values have a node at path.
