@@ -17,3 +17,17 @@ type File struct {
 	Mode fs.FileMode // 0 means 0o644
 	Data []byte
 }
+
+// BuiltImage is the image a service with build: and no image: runs on a
+// target that cannot build it: the name compose tags its build with,
+// <project>-<service>, under prefix (--image-prefix REG/PATH) when one is
+// given, so that a CI which pushes its builds there gets output that pulls
+// them. Every target names such images here, so one compose file and one
+// prefix give the same name everywhere.
+func BuiltImage(prefix, project, service string) string {
+	name := project + "-" + service
+	if prefix == "" {
+		return name
+	}
+	return prefix + "/" + name
+}

@@ -54,6 +54,7 @@ type Service struct {
 	Name          string   `json:"name"`
 	Image         string   `json:"image,omitempty"`
 	Build         *Build   `json:"build,omitempty"`
+	BuildSrc      diag.Src `json:"-"` // where build: is written
 	PullPolicy    string   `json:"pull_policy,omitempty"`
 	Platform      string   `json:"platform,omitempty"`
 	ContainerName string   `json:"container_name,omitempty"`

@@ -24,9 +24,12 @@ func TestKeyLevelPositions(t *testing.T) {
   old:
     image: nginx
     mem_limit: 1g
+  app:
+    build:
+      context: ./app
 `})
 	g := mustLoad(t, Options{Files: []string{filepath.Join(dir, "compose.yaml")}})
-	web, old := svc(t, g, "web"), svc(t, g, "old")
+	web, old, app := svc(t, g, "web"), svc(t, g, "old"), svc(t, g, "app")
 	f := "compose.yaml"
 	checks := []struct {
 		what string
@@ -36,6 +39,7 @@ func TestKeyLevelPositions(t *testing.T) {
 		{"web limits", web.LimitsSrc, diag.Src{Pos: diag.Pos{File: f, Line: 9, Col: 9}, Path: "services.web.deploy.resources.limits"}},
 		{"old mem_limit", old.LimitsSrc, diag.Src{Pos: diag.Pos{File: f, Line: 12, Col: 5}, Path: "services.old.mem_limit"}},
 		{"web ulimits", web.UlimitsSrc, diag.Src{Pos: diag.Pos{File: f, Line: 5, Col: 5}, Path: "services.web.ulimits"}},
+		{"app build", app.BuildSrc, diag.Src{Pos: diag.Pos{File: f, Line: 14, Col: 5}, Path: "services.app.build"}},
 		{"port 90", web.Ports[1].Src, diag.Src{Pos: diag.Pos{File: f, Line: 4, Col: 24}, Path: "services.web.ports[1]"}},
 		{"port 91", web.Ports[2].Src, diag.Src{Pos: diag.Pos{File: f, Line: 4, Col: 24}, Path: "services.web.ports[1]"}},
 	}

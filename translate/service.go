@@ -35,6 +35,9 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 		out.EnvFiles = append(out.EnvFiles, c.rel(f.Path))
 	}
 	out.Build = c.build(s.Build)
+	if out.Build != nil {
+		out.BuildSrc = c.keySrc(base, "build")
+	}
 	out.UlimitsSrc = c.keySrc(base, "ulimits")
 	out.Ports = c.ports(base+".ports", s.Ports)
 	out.Expose = c.expose(base+".expose", s.Expose)

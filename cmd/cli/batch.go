@@ -92,7 +92,7 @@ func (b *batchFlags) apply(s *site.Batch) {
 // emitBatch gathers what the pure target needs from the edges: the site
 // profile and where the project is relative to the output.
 func (f *convertFlags) emitBatch(e *env, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
-	o := batchtarget.Options{Site: prof.Batch}
+	o := batchtarget.Options{Site: prof.Batch, ImagePrefix: f.images.prefix}
 	f.batch.apply(&o.Site)
 	dir, err := projectDirFrom(e.cwd, f.out, g.Dir)
 	if err != "" {

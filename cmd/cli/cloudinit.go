@@ -98,8 +98,11 @@ func (c *cloudFlags) check(fs *pflag.FlagSet, target string) string {
 // the SSH keys.
 func (f *convertFlags) emitCloudInit(e *env, g *translate.Graph, prof *site.Profile) ([]targets.File, diag.Diagnostics) {
 	c := f.cloud.over(prof.CloudInit)
-	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages, NvidiaToolkit: c.nvidia}
+	o := cloudtarget.Options{Compose: g.Compose, Secrets: c.secrets, Swap: c.swap, Packages: c.packages, NvidiaToolkit: c.nvidia, ImagePrefix: f.images.prefix}
 	o.Files = translate.ReadProjectFiles(g, cloudtarget.FileNames(g), translate.MaxEmbeddedFile)
+	// Build contexts the VM may build from; never one holding the output
+	// directory, which each conversion would then carry into the next.
+	o.Contexts = translate.ReadProjectDirs(g, cloudtarget.BuildContexts(g, f.images.prefix), cloudtarget.MaxUserData, f.outputDirs(e)...)
 	if len(c.sshKeys) > 0 && c.user == "" {
 		return nil, diag.Diagnostics{{Severity: diag.Error, Code: "CLI004", Message: "--ssh-key needs --user, or a site profile naming a user"}}
 	}

@@ -128,6 +128,9 @@ func (f *convertFlags) convert(e *env, fs *pflag.FlagSet) int {
 	if msg := f.cloud.check(fs, target); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
+	if msg := f.images.checkPrefix(target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
 	if _, msg := f.images.mirrorMap(nil); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}

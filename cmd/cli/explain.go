@@ -54,6 +54,9 @@ func runExplain(e *env, args []string) int {
 	if msg := f.cloud.check(fs, target); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
+	if msg := f.images.checkPrefix(target); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
 	if !fs.Changed("file") {
 		printFeatures(e.stdout, table, "  ")
 		return exitOK

@@ -70,6 +70,13 @@ README.txt names each image's file.
 cloud-init (--to cloud-init) writes user-data.yaml, which boots a VM with
 docker (EGI's docker image, any OpenStack) into the running app and keeps
 it running across reboots: openstack server create --user-data FILE.
+
+A service with build: and no image: runs <project>-<service>, the name
+compose tags its build with (warnings K8S102, BAT128, CI106 name it). On
+Kubernetes and batch it must be pushed (or pre-loaded); cloud-init ships a
+build context inside the project in the user-data and the VM builds it.
+--image-prefix REG/PATH makes it REG/PATH/<project>-<service> on every
+target, for a CI that pushes its builds there (cloud-init then pulls it).
 `, `
 Examples:
   # convert a shipped example to Kubernetes manifests
@@ -91,6 +98,8 @@ Examples:
   transship convert --to graph -f examples/web-db-cache/compose.yaml -o out/graph
   # merge an override file and stream the result
   transship convert --to graph -f compose.yaml -f compose.prod.yaml -o -
+  # services built by CI and pushed to ghcr.io/org/ci/<project>-<service>
+  transship convert --to k8s --image-prefix ghcr.io/org/ci -o deploy/k8s
   # in CI: fail when the committed output is stale, showing the diff
   transship convert --to graph -o deploy/graph --check
 `},

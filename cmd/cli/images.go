@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/pflag"
 
 	"github.com/transship/transship/diag"
@@ -32,6 +33,7 @@ type imageFlags struct {
 	platform string
 	mirrors  []string
 	pin      bool
+	prefix   string // --image-prefix
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -39,6 +41,29 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.platform, "platform", "", "platform of multi-arch images to resolve (default linux/amd64)")
 	fs.StringArrayVar(&f.mirrors, "registry-mirror", nil, "REGISTRY=PREFIX: look images of REGISTRY up at PREFIX and write them so (repeatable; e.g. docker.io=harbor.example.org/dockerhub)")
 	fs.BoolVar(&f.pin, "pin", false, "write image@digest into the output (needs "+LockFile+" or --resolve-images)")
+	fs.StringVar(&f.prefix, "image-prefix", "", "REG/PATH: a service with build: and no image: runs REG/PATH/<project>-<service>, which a CI pushes its builds to (default <project>-<service>, the name compose tags; cloud-init then builds it on the VM when it can)")
+}
+
+// checkPrefix refuses an --image-prefix that cannot start an image
+// reference, with the reason; "" when it is good (or not given).
+func (f *imageFlags) checkPrefix(target string) string {
+	if f.prefix == "" {
+		return ""
+	}
+	if target == "graph" {
+		return "--image-prefix applies only to --to kubernetes, helm, batch and cloud-init"
+	}
+	p := strings.TrimSuffix(f.prefix, "/")
+	bad := strings.Contains(p, "@") || strings.Contains(p, "//") || strings.HasPrefix(p, "/")
+	if _, err := name.NewRepository(p + "/x"); err != nil || bad || p == "" {
+		why := "a tag, a digest or an empty path element"
+		if err != nil {
+			why = err.Error()
+		}
+		return fmt.Sprintf("--image-prefix %q: expected a registry path REG/PATH such as ghcr.io/org/ci (lower case, no tag or digest): %s", f.prefix, why)
+	}
+	f.prefix = p
+	return ""
 }
 
 // mirrorMap reads the --registry-mirror flags over the site's mirrors.

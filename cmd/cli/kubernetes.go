@@ -99,20 +99,26 @@ func (f *convertFlags) emitKubernetes(e *env, fs *pflag.FlagSet, g *translate.Gr
 // kubeOptions are the Kubernetes target's options, which the Helm chart
 // reads too.
 func (f *convertFlags) kubeOptions(e *env, fs *pflag.FlagSet, g *translate.Graph, prof *site.Profile) k8starget.Options {
-	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM}
+	o := k8starget.Options{Site: prof.Kubernetes, Namespace: f.kube.namespace, Expose: f.kube.expose, ExternalSecrets: secretsMode(fs) == "external", TLS: f.kube.tls, EnvFromConfigMap: f.kube.envFromCM,
+		ImagePrefix: f.images.prefix}
 	f.kube.apply(fs, &o.Site)
-	var outputs []string
-	if out := f.out; out != "-" {
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(e.cwd, out)
-		}
-		outputs = append(outputs, out)
-	}
-	o.Files, o.Dirs = translate.ReadEmbeddable(g, outputs...)
+	o.Files, o.Dirs = translate.ReadEmbeddable(g, f.outputDirs(e)...)
 	if f.kube.secretsFromEnv {
 		o.SecretValues = secretValues(g, e.environ)
 	}
 	return o
+}
+
+// outputDirs is the absolute output directory, none for -o -: project
+// directories holding it are not embedded (translate.ReadProjectDirs).
+func (f *convertFlags) outputDirs(e *env) []string {
+	if f.out == "-" {
+		return nil
+	}
+	if filepath.IsAbs(f.out) {
+		return []string{f.out}
+	}
+	return []string{filepath.Join(e.cwd, f.out)}
 }
 
 // secretValues reads the variables environment secrets name, from the

@@ -29,6 +29,9 @@ type Options struct {
 	// directory's own name, not "..", so that a transfer keeps a name (the
 	// CLI sees to it).
 	ProjectDir string
+	// ImagePrefix is where a service with build: and no image: is pulled
+	// from (--image-prefix REG/PATH): <prefix>/<project>-<service>.
+	ImagePrefix string
 }
 
 // The files Emit writes.

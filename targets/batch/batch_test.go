@@ -101,6 +101,24 @@ func TestBuildOnly(t *testing.T) {
 	}
 }
 
+// TestBuildOnlyPrefix: under --image-prefix the job runs
+// <prefix>/<project>-<service>, and BAT128 names it at the build: key.
+func TestBuildOnlyPrefix(t *testing.T) {
+	at := diag.Src{Pos: diag.Pos{File: "compose.yaml", Line: 3, Col: 5}, Path: "services.s.build"}
+	g := &translate.Graph{Name: "p", Files: []string{"compose.yaml"}, Services: []*translate.Service{
+		{Name: "s", Build: &translate.Build{Context: "./app"}, BuildSrc: at, WorkingDir: "/"}}}
+	files, ds := batch.Emit(g, batch.Options{Site: slurmSite, ProjectDir: "../p", ImagePrefix: "registry.example.org/ci"})
+	run := byPath(files)["run.sh"]
+	if !strings.Contains(run, "image registry.example.org/ci/p-s ") {
+		t.Errorf("run.sh does not run registry.example.org/ci/p-s:\n%s", run)
+	}
+	for _, d := range ds {
+		if d.Code == batch.CodeBuilt && (d.Pos != at.Pos || d.Path != at.Path || !strings.Contains(d.Message, `"registry.example.org/ci/p-s"`)) {
+			t.Errorf("BAT128 at %+v %s: %s; want %+v naming the prefixed image", d.Pos, d.Path, d.Message, at)
+		}
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	for _, c := range []struct {
 		name string

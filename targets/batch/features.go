@@ -21,7 +21,7 @@ type Feature = targets.Feature
 // reference's service keys, then the top-level ones.
 var Features = []Feature{
 	{Key: "image", Verdict: Kept, What: "pulled once with `apptainer pull` into TRANSSHIP_IMAGE_CACHE (a SIF), or used from CVMFS unpacked.cern.ch when there; udocker pulls into its repository"},
-	{Key: "build", Verdict: Degraded, What: "a batch system cannot build: a service with build: and no image runs <project>-<service>, the name compose tags, which must be pushed or pre-loaded; with an image, the image is pulled", Codes: []string{CodeBuilt, CodeBuild}},
+	{Key: "build", Verdict: Degraded, What: "a batch system cannot build: a service with build: and no image runs <project>-<service>, the name compose tags (--image-prefix REG/PATH puts it under REG/PATH), which must be pushed or pre-loaded; with an image, the image is pulled", Codes: []string{CodeBuilt, CodeBuild}},
 	{Key: "entrypoint, command", Verdict: Kept, What: "composed as docker does: entrypoint replaces the image's and drops its CMD (apptainer exec); command alone keeps the image's entrypoint (apptainer run --no-eval); words passed byte-exact. `entrypoint: []` without a command is an error; `command: []` cannot clear the image's CMD; udocker drops empty arguments", Codes: []string{CodeNothing, CodeAssumed, CodeNUL, CodeEmptyArg}},
 	{Key: "working_dir", Verdict: Kept, What: "--pwd / -w; without it the image's WORKDIR from transship.lock (Apptainer ignores it otherwise), or / when there is no lock", Codes: []string{CodeAssumed}},
 	{Key: "environment, env_file", Verdict: Kept, What: "resolved at convert time as compose does and passed byte-exact as APPTAINERENV_NAME (SINGULARITYENV_) or udocker -e, with --cleanenv: no host variable leaks in", Codes: []string{CodeNUL}},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/transship/transship/diag"
+	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
 
@@ -67,8 +68,8 @@ func (w *specWriter) image() bool {
 	case ref == "":
 		// As compose tags what it builds, and as the Kubernetes target
 		// does (K8S102): one compose file gives every target.
-		ref = w.p.g.Name + "-" + s.Name
-		w.warn(CodeBuilt, w.src("build"), "service %s is built from %s and names no image; the job runs %q, which must be pushed to a registry the node can pull from, or pre-loaded (README.txt)", s.Name, buildContext(s), ref)
+		ref = targets.BuiltImage(w.p.o.ImagePrefix, w.p.g.Name, s.Name)
+		w.warn(CodeBuilt, s.BuildSrc, "service %s is built from %s and names no image; the job runs %q, which must be pushed to a registry the node can pull from, or pre-loaded (README.txt)", s.Name, buildContext(s), ref)
 	case s.Build != nil:
 		w.warn(CodeBuild, s.Src, "build: is ignored: the image %s is pulled, so it must be in a registry", s.Image)
 	}

@@ -41,6 +41,13 @@ type Options struct {
 	// NvidiaToolkit installs the NVIDIA container toolkit and configures
 	// docker with it before the app starts (nvidia.go).
 	NvidiaToolkit bool
+	// Contexts are the build contexts BuildContexts lists, read at the
+	// edge: the VM builds those services (build.go).
+	Contexts map[string]translate.DirData
+	// ImagePrefix is where a service with build: and no image: is pulled
+	// from (--image-prefix REG/PATH): <prefix>/<project>-<service>, and
+	// then the VM builds nothing.
+	ImagePrefix string
 }
 
 // User is a login user with SSH keys, in group docker.
@@ -132,6 +139,11 @@ type plan struct {
 	dataMount    string
 	files        []wfile // write_files, in order
 	diags        diag.Diagnostics
+	// private and secret are project files written 0600, and secret
+	// files (left out unless embedded), by project-relative path.
+	private, secret map[string]bool
+	built           []string      // services the VM builds, in name order
+	pulled          []pulledImage // build-only services whose image the VM pulls
 }
 
 // wfile is one write_files entry.
@@ -145,6 +157,32 @@ type wfile struct {
 // Emit renders g as cloud-init user-data. It is a pure function of its
 // arguments.
 func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
+	p, data := planAndRender(g, o, true, "")
+	if len(data) > MaxUserData && len(p.built) > 0 {
+		// The VM pulls those images instead of building them.
+		p, data = planAndRender(g, o, false, "its build context does not fit in the user-data with the rest of the project")
+	}
+	if p.diags.HasErrors() {
+		p.diags.Sort()
+		return nil, p.diags
+	}
+	if len(data) > MaxUserData {
+		top := diag.Src{}
+		if len(g.Files) > 0 {
+			top.Pos.File = g.Files[0]
+		}
+		p.diags = append(p.diags, diag.Errorf(CodeTooBig, top, "the user-data is %d bytes, %d more than OpenStack accepts (%d), even compressed; largest files: %s", len(data), len(data)-MaxUserData, MaxUserData, p.largest(3)))
+		p.diags.Sort()
+		return nil, p.diags
+	}
+	p.diags.Sort()
+	return []targets.File{{Path: UserData, Mode: 0o600, Data: data}}, p.diags
+}
+
+// planAndRender plans the user-data and renders it, compressed if it is too big;
+// ship says whether build contexts may travel in it (why not, else).
+// Errors leave the data nil.
+func planAndRender(g *translate.Graph, o Options, ship bool, why string) (*plan, []byte) {
 	p := &plan{name: g.Name, dir: "/opt/" + g.Name, composeFiles: []string{"compose.yaml"}}
 	top := diag.Src{}
 	if len(g.Files) > 0 {
@@ -180,10 +218,9 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 	}
 	p.checkServices(g)
 	p.gpus(g, o)
-	p.addFiles(g, o)
+	p.addFiles(g, o, ship, why)
 	if p.diags.HasErrors() {
-		p.diags.Sort()
-		return nil, p.diags
+		return p, nil
 	}
 	data := p.render(o)
 	if len(data) > MaxUserData {
@@ -196,21 +233,13 @@ func Emit(g *translate.Graph, o Options) ([]targets.File, diag.Diagnostics) {
 		}
 		data = p.render(o)
 	}
-	if len(data) > MaxUserData {
-		p.diags = append(p.diags, diag.Errorf(CodeTooBig, top, "the user-data is %d bytes, %d more than OpenStack accepts (%d), even compressed; largest files: %s", len(data), len(data)-MaxUserData, MaxUserData, p.largest(3)))
-		p.diags.Sort()
-		return nil, p.diags
-	}
-	p.diags.Sort()
-	return []targets.File{{Path: UserData, Mode: 0o600, Data: data}}, p.diags
+	return p, data
 }
 
 // checkServices reports what docker on the VM cannot do as the file says.
 func (p *plan) checkServices(g *translate.Graph) {
 	for _, s := range g.Services {
-		if s.Build != nil && s.Image == "" {
-			p.diags = append(p.diags, diag.Errorf(CodeBuildOnly, s.Src, "service %s cannot be built on the VM: give it an image: to pull", s.Name))
-		} else if s.Build != nil {
+		if s.Build != nil && s.Image != "" {
 			p.diags = append(p.diags, diag.Warnf(CodeBuild, s.Src, "service %s: build: is ignored, the image %s is pulled", s.Name, s.Image))
 		}
 		for _, m := range s.Mounts {
@@ -233,17 +262,15 @@ func (p *plan) checkServices(g *translate.Graph) {
 }
 
 // addFiles decides the write_files entries: the compose file, an override
-// for named volumes, the project files, the unit.
-func (p *plan) addFiles(g *translate.Graph, o Options) {
+// for pulled builds and named volumes, the project files, the build
+// contexts, the unit.
+func (p *plan) addFiles(g *translate.Graph, o Options, ship bool, why string) {
 	// The compose file holds the values of env files after
 	// interpolation, so it is as private as they are.
 	p.add("compose.yaml", o.Compose, "0600")
-	if ov := p.volumeOverride(g); ov != nil {
-		p.add("compose.transship.yaml", ov, "0644")
-		p.composeFiles = append(p.composeFiles, "compose.transship.yaml")
-	}
 	private := map[string]bool{}
 	secret := map[string]bool{}
+	p.private, p.secret = private, secret
 	for _, s := range g.Services {
 		for _, f := range s.EnvFiles {
 			private[f] = true
@@ -285,6 +312,11 @@ func (p *plan) addFiles(g *translate.Graph, o Options) {
 			p.add(path.Clean(name), fd.Data, perm)
 		}
 	}
+	p.builds(g, o, ship, why)
+	if ov := p.override(g); ov != nil {
+		p.files = slices.Insert(p.files, 1, wfile{path: p.dir + "/compose.transship.yaml", data: ov, perm: "0644"})
+		p.composeFiles = append(p.composeFiles, "compose.transship.yaml")
+	}
 	unit := wfile{path: "/etc/systemd/system/" + p.unitName(), data: []byte(p.unit()), perm: "0644"}
 	p.files = append(p.files, unit)
 }
@@ -296,6 +328,27 @@ func (p *plan) add(rel string, data []byte, perm string) {
 
 func (p *plan) unitName() string { return "transship-" + p.name + ".service" }
 
+// override is compose.transship.yaml: pulledOverride's services, and
+// volumes; nil when it has neither.
+func (p *plan) override(g *translate.Graph) []byte {
+	svcs, vols := p.pulledOverride(), p.volumeOverride(g)
+	var root *yaml.Node
+	var what []string
+	switch {
+	case svcs != nil && vols != nil:
+		root, what = mapping("services", svcs, "volumes", vols), []string{"the builds it cannot do are pulled", "the named volumes live on the data volume " + p.dataMount}
+	case svcs != nil:
+		root, what = mapping("services", svcs), []string{"the builds it cannot do are pulled"}
+	case vols != nil:
+		root, what = mapping("volumes", vols), []string{"the named volumes live on the data volume " + p.dataMount}
+	default:
+		return nil
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root},
+		HeadComment: "Generated by transship: " + strings.Join(what, "; ") + "."}
+	return encode(doc)
+}
+
 // volumeOverride keeps the project's local named volumes on the data
 // volume. docker creates named volumes under its own data root, on the
 // root disk; changing that root means rewriting daemon.json, which EGI's
@@ -304,7 +357,7 @@ func (p *plan) unitName() string { return "transship-" + p.name + ".service" }
 // directory of the data volume that the unit creates. Volumes with a
 // driver or driver options of their own, and external ones, are left as
 // they are.
-func (p *plan) volumeOverride(g *translate.Graph) []byte {
+func (p *plan) volumeOverride(g *translate.Graph) *yaml.Node {
 	if p.dataMount == "" {
 		return nil
 	}
@@ -320,9 +373,7 @@ func (p *plan) volumeOverride(g *translate.Graph) []byte {
 	if len(vols.Content) == 0 {
 		return nil
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping("volumes", vols)},
-		HeadComment: "Generated by transship: the named volumes live on the data volume " + p.dataMount + "."}
-	return encode(doc)
+	return vols
 }
 
 // largest names the n biggest files as written.
@@ -398,6 +449,9 @@ func (p *plan) header() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Generated by transship: compose project %s, started from %s by %s.\n", p.name, p.dir, p.unitName())
 	b.WriteString("# Pass it with: openstack server create ... --user-data user-data.yaml NAME\n")
+	for _, im := range p.pulled {
+		fmt.Fprintf(&b, "# Service %s has build: and no image: push %s where the VM can pull it, before the boot.\n", im.service, oneLine(im.image))
+	}
 	if len(p.waitFor) > 0 {
 		b.WriteString("# Secret files are not in this user-data: the app waits until they are on the VM. Copy each one with:\n")
 		for _, f := range p.waitFor {

@@ -36,7 +36,8 @@ func load(t *testing.T, files map[string]string) (*translate.Graph, Options) {
 	if g == nil {
 		t.Fatalf("load: %v", ds)
 	}
-	return g, Options{Compose: g.Compose, Files: translate.ReadProjectFiles(g, FileNames(g), translate.MaxEmbeddedFile)}
+	return g, Options{Compose: g.Compose, Files: translate.ReadProjectFiles(g, FileNames(g), translate.MaxEmbeddedFile),
+		Contexts: translate.ReadProjectDirs(g, BuildContexts(g, ""), MaxUserData)}
 }
 
 func emit(t *testing.T, g *translate.Graph, o Options) ([]byte, diag.Diagnostics) {
@@ -198,33 +199,13 @@ func TestCompressed(t *testing.T) {
 
 func TestTooBig(t *testing.T) {
 	files := map[string]string{"compose.yaml": small["compose.yaml"], "app.env": "A=1\n", "secrets/pw.txt": "x\n"}
-	// Incompressible: random-looking bytes from a fixed generator.
-	var b strings.Builder
-	x := uint32(1)
-	for b.Len() < 60000 {
-		x = x*1664525 + 1013904223
-		b.WriteByte("abcdefghijklmnopqrstuvwxyz0123456789"[x>>16%36])
-	}
-	files["nginx.conf"] = b.String()
+	files["nginx.conf"] = incompressible(60000)
 	g, o := load(t, files)
 	_, ds := Emit(g, o)
 	c := codes(ds)
 	t.Log("\n" + c)
 	if !strings.Contains(c, "CI001") || !strings.Contains(c, "nginx.conf (") {
 		t.Errorf("want CI001 naming nginx.conf:\n%s", c)
-	}
-}
-
-func TestBuildOnly(t *testing.T) {
-	g, o := load(t, map[string]string{
-		"compose.yaml": "services:\n  app:\n    build: .\n  both:\n    build: .\n    image: example/both:1\n",
-		"Dockerfile":   "FROM scratch\n",
-	})
-	_, ds := Emit(g, o)
-	c := codes(ds)
-	t.Log("\n" + c)
-	if !strings.Contains(c, "CI002 services.app") || !strings.Contains(c, "CI103 services.both") {
-		t.Errorf("want CI002 for app and CI103 for both:\n%s", c)
 	}
 }
 

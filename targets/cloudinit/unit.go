@@ -46,6 +46,12 @@ func (p *plan) unit() string {
 	}
 	w("# A failed pull is logged in the journal; up then pulls what is missing.")
 	w("ExecStartPre=-%s", sh(p.compose("pull --quiet --ignore-buildable")))
+	if len(p.built) > 0 {
+		// Build-only services, from the contexts in the user-data; on
+		// later boots the build cache makes this quick. A failed build
+		// fails the start, which systemd retries.
+		w("ExecStartPre=%s", sh(p.compose("build "+strings.Join(p.built, " "))))
+	}
 	w("ExecStart=%s", sh(p.compose("up -d --remove-orphans --no-build")))
 	w("ExecStop=%s", sh(p.compose("down")))
 	w("")

@@ -28,7 +28,8 @@ import (
 // It checks what a user would: the app waits for its secret; the copy
 // commands in the user-data's header, run as written, bring it up; the
 // pages answer on the forwarded port; after a reboot the enabled unit
-// brings the app back with its volume on the data disk. The guest's own
+// brings the app back with its volume on the data disk. Its web service
+// is built on the VM (withBuild): the page only its image holds answers. The guest's own
 // reports (internal/vmtest) say what cloud-init, systemd and docker did.
 func TestVMBoot(t *testing.T) {
 	if os.Getenv("TRANSSHIP_VM_E2E") != "1" {
@@ -43,10 +44,7 @@ func TestVMBoot(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("missing %s: make e2e-deps installs them", strings.Join(missing, ", "))
 	}
-	example, err := filepath.Abs("../../examples/vm-web")
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := withBuild(t)
 	// The base image (cached; cold about 2-4 minutes) has a deadline of its
 	// own, so that a cold build on a loaded machine does not eat the boots'.
 	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -91,6 +89,7 @@ func TestVMBoot(t *testing.T) {
 
 	checkPage(t, waitPage(ctx, t, vm, web+"/live/index.html", "starts: 1\n"), want, 1)
 	checkStatic(t, web+"/about.html", filepath.Join(example, "static/about.html"))
+	checkStatic(t, web+"/built.html", filepath.Join(example, "web/built.html"))
 	t.Logf("first boot: the app answered after %s", time.Since(start).Round(time.Second))
 	first := report(ctx, t, vm, 1, "settled")
 	expectLines(t, "boot 1", first, running)
@@ -100,6 +99,7 @@ func TestVMBoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPage(t, waitPage(ctx, t, vm, web+"/live/index.html", "starts: 2\n"), want, 2)
+	checkStatic(t, web+"/built.html", filepath.Join(example, "web/built.html"))
 	t.Logf("reboot: the app answered again after %s", time.Since(start).Round(time.Second))
 	expectLines(t, "boot 2", report(ctx, t, vm, 2, "settled"), running)
 }
@@ -114,6 +114,32 @@ var running = map[string][]string{
 		"644 root:root /opt/vm-web/static/about.html"},
 	"users":      {"e2e groups=e2e,docker keys=1"},
 	"containers": {"vm-web-render-1 Exited (0)", "vm-web-web-1 Up"},
+}
+
+// withBuild is a copy of examples/vm-web whose web service has build:
+// and no image: (an override, build.yaml, as a user's second -f): its
+// image, built on the VM from busybox (loaded, as the VM has no
+// registry), adds a page. The example itself stays buildless, as the
+// cluster and runtime suites run it too.
+func withBuild(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "vm-web")
+	if err := os.CopyFS(dir, os.DirFS("../../examples/vm-web")); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		"build.yaml":     "services:\n  web:\n    image: !reset null\n    build: ./web\n",
+		"web/Dockerfile": "FROM busybox:1.37\nCOPY built.html /www/built.html\n",
+		"web/built.html": "<p>this page is in the image the VM built</p>\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // sshKey makes a key pair for the VM's user: the private key's path.
@@ -151,7 +177,7 @@ cloud_init {
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	code := cli.Run([]string{"convert", "--to", "cloud-init", "-f", filepath.Join(example, "compose.yaml"),
-		"--site", site, "-o", out}, nil, strings.NewReader(""), &stdout, &stderr)
+		"-f", filepath.Join(example, "build.yaml"), "--site", site, "-o", out}, nil, strings.NewReader(""), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("convert: exit %d\n%s", code, stderr.String())
 	}
@@ -161,6 +187,9 @@ cloud_init {
 	data, err := os.ReadFile(filepath.Join(out, "user-data.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), `warning[CI106]: services.web.build: service web is built from web and names no image; the build context travels in the user-data (2 files) and the VM builds "vm-web-web"`) {
+		t.Fatal("no CI106 saying the VM builds vm-web-web")
 	}
 	if !bytes.Contains(data, []byte("path: /opt/vm-web/static/about.html")) ||
 		!regexp.MustCompile(`(?m)^    encoding: gz\+b64$`).Match(data) {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/transship/transship/targets"
 	"github.com/transship/transship/translate"
 )
 
@@ -125,14 +126,14 @@ func (e *emitter) container(si *svcInfo) corev1.Container {
 }
 
 // image: a built service has no registry image; compose names it
-// <project>-<service>, which the user must push somewhere the cluster
-// can pull from.
+// <project>-<service> (under --image-prefix), which the user must push
+// somewhere the cluster can pull from.
 func (e *emitter) image(s *translate.Service) string {
 	if s.Image != "" {
 		return s.Image
 	}
-	img := e.g.Name + "-" + s.Name
-	e.warn(CodeBuildOnly, sub(s.Src, "build"), "service %s is built from %s and names no image; the manifest uses %q, which must be pushed to a registry the cluster can pull from", s.Name, buildContext(s), img)
+	img := targets.BuiltImage(e.o.ImagePrefix, e.g.Name, s.Name)
+	e.warn(CodeBuildOnly, s.BuildSrc, "service %s is built from %s and names no image; the manifest uses %q, which must be pushed to a registry the cluster can pull from", s.Name, buildContext(s), img)
 	return img
 }
 

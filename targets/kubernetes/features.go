@@ -7,7 +7,7 @@ import "github.com/transship/transship/targets"
 // is named by the feature it is given for (features_test.go).
 var Features = []targets.Feature{
 	{Key: "image", Verdict: targets.Kept, What: "the container's image, as written (or pinned to a digest with --resolve-images)"},
-	{Key: "build", Verdict: targets.Degraded, What: "Kubernetes cannot build: the image name is assumed to be pushed", Codes: []string{CodeBuildOnly}},
+	{Key: "build", Verdict: targets.Degraded, What: "Kubernetes cannot build: a service with build: and no image: runs <project>-<service> (the name compose tags; --image-prefix REG/PATH puts it under REG/PATH), which must be pushed", Codes: []string{CodeBuildOnly}},
 	{Key: "entrypoint, command", Verdict: targets.Degraded, What: "command and args; clearing the image's with [] cannot be expressed", Codes: []string{CodeCommand}},
 	{Key: "environment, env_file", Verdict: targets.Kept, What: "env of the container, resolved at convert time; variables named like secrets go to a Secret on demand", Codes: []string{CodeSecretEnv}},
 	{Key: "user, group_add", Verdict: targets.Degraded, What: "runAsUser/runAsGroup/supplementalGroups when numeric; a name cannot be; an image built for a non-root USER run as root is said", Codes: []string{CodeUser, CodeImageUser}},

@@ -59,6 +59,9 @@ type Options struct {
 	// (needs sh, nc and nslookup); KubectlImage waits for Jobs.
 	WaitImage    string
 	KubectlImage string
+	// ImagePrefix is where a service with build: and no image: is pulled
+	// from (--image-prefix REG/PATH): <prefix>/<project>-<service>.
+	ImagePrefix string
 }
 
 // Default images of the init containers, pinned by tag.
