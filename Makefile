@@ -68,7 +68,7 @@ e2e-deps:
 # shows it works (internal/vmtest/accel.go); TRANSSHIP_VM_ACCEL=kvm|tcg
 # forces one.
 e2e-vm:
-	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 30m -run '^TestVMBoot$$' -v ./targets/cloudinit/
+	TRANSSHIP_VM_E2E=1 $(GO) test -count=1 -timeout 40m -run '^TestVMBoot$$' -v ./targets/cloudinit/
 
 # Start a real single-node cluster (internal/cluster: etcd, kube-apiserver,
 # controller-manager, scheduler, kubelet, kube-proxy, containerd, CoreDNS)

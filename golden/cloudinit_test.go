@@ -89,7 +89,8 @@ func TestCorpusCloudInit(t *testing.T) {
 		if g == nil || ds.HasErrors() {
 			continue
 		}
-		o := cloudinit.Options{Compose: g.Compose, Files: translate.ReadProjectFiles(g, cloudinit.FileNames(g), translate.MaxEmbeddedFile), Secrets: "embed"}
+		o := cloudinit.Options{Compose: g.Compose, Files: translate.ReadProjectFiles(g, cloudinit.FileNames(g), translate.MaxEmbeddedFile), Secrets: "embed",
+			Contexts: translate.ReadProjectDirs(g, cloudinit.BuildContexts(g, ""), cloudinit.MaxUserData)}
 		out, eds := cloudinit.Emit(g, o)
 		if eds.HasErrors() {
 			for _, d := range eds {
