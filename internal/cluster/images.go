@@ -1,9 +1,6 @@
 package cluster
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,16 +10,13 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/transship/transship/internal/e2ecache"
+	"github.com/transship/transship/internal/standin"
 )
 
 // There is no registry: pods run images the harness builds with
@@ -61,11 +55,12 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	standin, err := StandinBinary(ctx)
+	prog, err := StandinBinary(ctx)
 	if err != nil {
 		return "", err
 	}
-	key, err := fileKey("base-v3", kubectl, bb, standin)
+	// v4: the layers of internal/standin (times at the epoch, PAX).
+	key, err := fileKey("base-v4", kubectl, bb, prog)
 	if err != nil {
 		return "", err
 	}
@@ -80,11 +75,11 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pauseImg, err := image([]file{{path: "pause", data: pause, mode: 0o755}}, []string{"/pause"}, nil)
+	pauseImg, err := image([]standin.File{{Path: "pause", Data: pause, Mode: 0o755}}, []string{"/pause"}, nil)
 	if err != nil {
 		return "", err
 	}
-	sb, err := os.ReadFile(standin)
+	sb, err := os.ReadFile(prog)
 	if err != nil {
 		return "", err
 	}
@@ -95,8 +90,8 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 		return "", err
 	}
 	// As standin (`standin dial`), it is the suite's client.
-	bbFiles = append(bbFiles, file{path: "bin/nc", data: sb, mode: 0o755},
-		file{path: "usr/local/bin/standin", link: "/bin/nc"})
+	bbFiles = append(bbFiles, standin.File{Path: "bin/nc", Data: sb, Mode: 0o755},
+		standin.File{Path: "usr/local/bin/standin", Link: "/bin/nc"})
 	waitImg, err := image(bbFiles, nil, []string{"sh"})
 	if err != nil {
 		return "", err
@@ -105,12 +100,12 @@ func BaseImages(ctx context.Context, binDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	kubectlImg, err := image([]file{{path: "usr/local/bin/kubectl", data: kc, mode: 0o755}},
+	kubectlImg, err := image([]standin.File{{Path: "usr/local/bin/kubectl", Data: kc, Mode: 0o755}},
 		[]string{"/usr/local/bin/kubectl"}, nil)
 	if err != nil {
 		return "", err
 	}
-	return out, writeArchive(out, map[string]v1.Image{PauseImage: pauseImg, WaitImage: waitImg, KubectlImage: kubectlImg})
+	return out, standin.WriteDocker(out, map[string]v1.Image{PauseImage: pauseImg, WaitImage: waitImg, KubectlImage: kubectlImg})
 }
 
 // StandinBinary builds the stand-in (./standin, CGO_ENABLED=0) into the
@@ -146,12 +141,12 @@ func StandinBinary(ctx context.Context) (string, error) {
 // stand-in as its entrypoint and under every name in commands (healthcheck
 // and service commands; absolute paths are linked where they point), and
 // the workloads' roles in /standin.json.
-func StandinImage(standin string, commands []string, config []byte) (v1.Image, error) {
+func StandinImage(prog string, commands []string, config []byte) (v1.Image, error) {
 	bb, err := exec.LookPath("busybox")
 	if err != nil {
 		return nil, err
 	}
-	sb, err := os.ReadFile(standin)
+	sb, err := os.ReadFile(prog)
 	if err != nil {
 		return nil, err
 	}
@@ -176,24 +171,24 @@ func StandinImage(standin string, commands []string, config []byte) (v1.Image, e
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, file{path: "usr/local/bin/standin", data: sb, mode: 0o755},
-		file{path: "standin.json", data: config, mode: 0o644})
+	files = append(files, standin.File{Path: "usr/local/bin/standin", Data: sb, Mode: 0o755},
+		standin.File{Path: "standin.json", Data: config, Mode: 0o644})
 	seen := map[string]bool{"usr/local/bin/standin": true, "standin.json": true}
 	for c := range mine {
 		seen["usr/local/bin/"+c] = true
-		files = append(files, file{path: "usr/local/bin/" + c, link: "/usr/local/bin/standin"})
+		files = append(files, standin.File{Path: "usr/local/bin/" + c, Link: "/usr/local/bin/standin"})
 	}
 	for _, c := range commands {
 		if p := strings.TrimPrefix(path.Clean(c), "/"); strings.HasPrefix(c, "/") && !seen[p] && !strings.HasPrefix(p, "bin/") {
 			seen[p] = true
-			files = append(files, file{path: p, link: "/usr/local/bin/standin"})
+			files = append(files, standin.File{Path: p, Link: "/usr/local/bin/standin"})
 		}
 	}
 	return image(files, []string{"/usr/local/bin/standin"}, nil)
 }
 
 // WriteArchive writes images (by name) to a docker archive at out.
-func WriteArchive(out string, imgs map[string]v1.Image) error { return writeArchive(out, imgs) }
+func WriteArchive(out string, imgs map[string]v1.Image) error { return standin.WriteDocker(out, imgs) }
 
 // buildPause compiles pauseC with gcc -static.
 func buildPause(ctx context.Context) ([]byte, error) {
@@ -213,126 +208,37 @@ func buildPause(ctx context.Context) ([]byte, error) {
 	return os.ReadFile(bin)
 }
 
-// file is one entry of an image layer: a regular file, or a symlink when
-// link is set.
-type file struct {
-	path string // relative to /
-	data []byte
-	mode int64
-	link string
-}
-
 // busyboxFiles is a userland: busybox at /bin/busybox and a link for each
 // applet it lists, except the names in skip (the stand-in takes those).
-func busyboxFiles(bb string, skip map[string]bool) ([]file, error) {
-	data, err := os.ReadFile(bb)
-	if err != nil {
-		return nil, err
-	}
-	list, err := exec.Command(bb, "--list").Output()
-	if err != nil {
-		return nil, fmt.Errorf("busybox --list: %v", err)
-	}
-	files := []file{{path: "bin/busybox", data: data, mode: 0o755}, {path: "tmp/", mode: 0o1777}}
+func busyboxFiles(bb string, skip map[string]bool) ([]standin.File, error) {
 	// Debian's busybox sh runs its own applets whatever PATH says
 	// (FEATURE_PREFER_APPLETS), so its nc (no -z) and wget (segfaults in a
 	// pod) would win over the stand-in's: /bin/sh is Debian's dash, with
 	// the C library it links.
+	files, err := standin.BusyboxFiles(bb, func(a string) bool { return a == "sh" || skip[a] })
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, standin.File{Path: "tmp/", Mode: 0o1777})
 	for _, f := range []string{"/bin/dash", "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("the images' shell: %w", err)
 		}
-		files = append(files, file{path: strings.TrimPrefix(f, "/"), data: data, mode: 0o755})
+		files = append(files, standin.File{Path: strings.TrimPrefix(f, "/"), Data: data, Mode: 0o755})
 	}
-	files = append(files, file{path: "bin/sh", link: "/bin/dash"})
-	for _, applet := range strings.Fields(string(list)) {
-		if applet != "busybox" && applet != "sh" && !skip[applet] {
-			files = append(files, file{path: "bin/" + applet, link: "/bin/busybox"})
-		}
-	}
-	return files, nil
+	return append(files, standin.File{Path: "bin/sh", Link: "/bin/dash"}), nil
 }
 
-// image is a one-layer linux/amd64 image with these files.
-func image(files []file, entrypoint, cmd []string) (v1.Image, error) {
-	layerTar, err := tarOf(files)
-	if err != nil {
-		return nil, err
-	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	}, tarball.WithCompressionLevel(gzip.BestSpeed))
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = "linux", "amd64"
-	cfg.Config.Entrypoint, cfg.Config.Cmd = entrypoint, cmd
-	cfg.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"}
-	return mutate.ConfigFile(img, cfg)
-}
-
-// tarOf makes a layer tar, with the parent directories of every entry.
-func tarOf(files []file) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	dirs := map[string]bool{}
-	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	for _, f := range files {
-		for d := path.Dir(strings.TrimSuffix(f.path, "/")); d != "." && !dirs[d]; d = path.Dir(d) {
-			dirs[d] = true
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755}); err != nil {
-				return nil, err
-			}
-		}
-		h := &tar.Header{Name: f.path, Mode: f.mode}
-		switch {
-		case strings.HasSuffix(f.path, "/"):
-			h.Typeflag = tar.TypeDir
-			dirs[strings.TrimSuffix(f.path, "/")] = true
-		case f.link != "":
-			h.Typeflag, h.Linkname, h.Mode = tar.TypeSymlink, f.link, 0o777
-		default:
-			h.Typeflag, h.Size = tar.TypeReg, int64(len(f.data))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write(f.data); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return buf.Bytes(), tw.Close()
-}
-
-// writeArchive writes a docker archive (what `ctr images import` reads)
-// with each image under its name, atomically.
-func writeArchive(out string, imgs map[string]v1.Image) error {
-	refs := map[name.Reference]v1.Image{}
-	for n, img := range imgs {
-		ref, err := name.ParseReference(n)
-		if err != nil {
-			return err
-		}
-		refs[ref] = img
-	}
-	tmp := out + ".tmp"
-	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, out)
+// image is a one-layer linux/amd64 image with these files, sorted by path
+// (internal/standin writes their directories first).
+func image(files []standin.File, entrypoint, cmd []string) (v1.Image, error) {
+	files = slices.Clone(files)
+	slices.SortStableFunc(files, func(a, b standin.File) int { return strings.Compare(a.Path, b.Path) })
+	return standin.NewImage(files, standin.Config{Fast: true, Config: v1.Config{
+		Entrypoint: entrypoint, Cmd: cmd,
+		Env: []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
+	}})
 }
 
 // fileKey hashes a salt and the size and modification time of files: a

@@ -1,15 +1,15 @@
-// Package standin builds the stand-in images of the real-runtime tests
-// without a registry: a busybox-static userland (Debian's busybox-static)
-// and the stand-in program (./prog, built with CGO_ENABLED=0) in one
-// layer, written as an OCI archive, the way an air-gapped site hands an
-// image to run.sh (README.txt of the batch target: IMAGE_CACHE/NAME.tar).
+// Package standin builds images without a registry for every harness
+// (layer.go: the batch runtimes', the cluster's and the VM's). For the
+// real-runtime tests it makes the stand-in images: a busybox-static
+// userland (Debian's busybox-static) and the stand-in program (./prog,
+// built with CGO_ENABLED=0) in one layer, written as an OCI archive, the
+// way an air-gapped site hands an image to run.sh (README.txt of the batch
+// target: IMAGE_CACHE/NAME.tar).
 package standin
 
 import (
 	"archive/tar"
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +20,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Busybox is where Debian's busybox-static puts its binary.
@@ -47,7 +44,8 @@ func Program(dir string) (string, error) {
 // entrypoint, and the files apptainer and udocker need in an image
 // (/etc/passwd and /etc/group, mount points).
 func WriteArchive(path, ref, program string, env []string) error {
-	return Image{Ref: ref, Program: program, Env: env}.Write(path)
+	_, err := Image{Ref: ref, Program: program, Env: env}.Write(path)
+	return err
 }
 
 // Image is a stand-in image to write.
@@ -59,63 +57,53 @@ type Image struct {
 	Links   []string // program names linked to the stand-in (absolute: at that path)
 }
 
-// Write writes the image as an OCI archive at path.
-func (im Image) Write(path string) error {
-	ref, env := im.Ref, im.Env
-	layer, err := im.rootfs()
+// Write writes the image as an OCI archive at path, and returns the
+// image's digest (a key for what is made of it: the archive's own bytes
+// hold the time it was written).
+func (im Image) Write(path string) (v1.Hash, error) {
+	var none v1.Hash
+	files, err := im.files()
 	if err != nil {
-		return err
+		return none, err
 	}
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layer)), nil
-	}, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		return err
-	}
-	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	img, err := mutate.AppendLayers(base, l)
-	if err != nil {
-		return err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cf = cf.DeepCopy()
-	cf.Architecture, cf.OS = "amd64", "linux"
-	cf.Config = v1.Config{
+	c := Config{OCI: true, Config: v1.Config{
 		Entrypoint: []string{"/standin"},
-		Env:        append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, env...),
+		Env:        append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, im.Env...),
 		WorkingDir: "/",
-	}
+	}}
 	if im.Program == "" {
-		cf.Config.Entrypoint, cf.Config.Cmd = nil, []string{"sh"}
+		c.Entrypoint, c.Cmd = nil, []string{"sh"}
 	}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		return err
+	img, err := NewImage(files, c)
+	if err != nil {
+		return none, err
 	}
-	if _, err := name.NewTag(ref); err != nil {
-		return err
+	digest, err := img.Digest()
+	if err != nil {
+		return none, err
+	}
+	t, err := name.NewTag(im.Ref)
+	if err != nil {
+		return none, err
 	}
 	dir, err := os.MkdirTemp(filepath.Dir(path), ".layout")
 	if err != nil {
-		return err
+		return none, err
 	}
 	defer os.RemoveAll(dir)
 	lp, err := layout.Write(dir, empty.Index)
 	if err != nil {
-		return err
+		return none, err
 	}
 	// As docker save (containerd) writes it: the tag alone in ref.name,
 	// the whole name beside it.
-	t, _ := name.NewTag(ref)
 	if err := lp.AppendImage(img, layout.WithAnnotations(map[string]string{
 		"org.opencontainers.image.ref.name": t.TagStr(),
 		"io.containerd.image.name":          t.Name(),
 	})); err != nil {
-		return err
+		return none, err
 	}
-	return tarDir(dir, path)
+	return digest, tarDir(dir, path)
 }
 
 // tarDir writes the files under dir into a tar at path, named without a
@@ -157,84 +145,51 @@ func tarDir(dir, path string) error {
 	return err
 }
 
-// rootfs is the layer: a tar with numeric owner 0.
-func (im Image) rootfs() ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	dir := func(p string, mode int64) {
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: p + "/", Mode: mode})
-	}
-	file := func(p string, mode int64, data []byte) {
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: p, Mode: mode, Size: int64(len(data))})
-		tw.Write(data)
-	}
+// files are the image's: busybox with its applets in /bin, the
+// stand-in, its config and the names linked to it, and what Apptainer and
+// udocker need in an image (/etc/passwd and /etc/group, mount points).
+func (im Image) files() ([]File, error) {
+	var files []File
 	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "run", "data", "usr", "usr/bin", "usr/local", "usr/local/bin", "var", "root", "home"} {
 		mode := int64(0o755)
 		if d == "tmp" {
 			mode = 0o1777
 		}
-		dir(d, mode)
-	}
-	bb, err := os.ReadFile(Busybox)
-	if err != nil {
-		return nil, fmt.Errorf("busybox-static: %w", err)
-	}
-	file("bin/busybox", 0o755, bb)
-	out, err := exec.Command(Busybox, "--list").Output()
-	if err != nil {
-		return nil, err
+		files = append(files, File{Path: d + "/", Mode: mode})
 	}
 	links := map[string]bool{}
 	for _, l := range im.Links {
 		links[l] = true
 	}
-	for _, a := range strings.Fields(string(out)) {
-		// The stand-in takes the names it is linked under (wget).
-		if a != "busybox" && !links[a] && !links["/bin/"+a] {
-			tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777})
-		}
+	// The stand-in takes the names it is linked under (wget).
+	bb, err := BusyboxFiles(Busybox, func(a string) bool { return links[a] || links["/bin/"+a] })
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, bb...)
 	if im.Program != "" {
 		prog, err := os.ReadFile(im.Program)
 		if err != nil {
 			return nil, err
 		}
-		file("standin", 0o755, prog)
+		files = append(files, File{Path: "standin", Mode: 0o755, Data: prog})
 	}
 	if im.Config != nil {
-		file("standin.json", 0o644, im.Config)
+		files = append(files, File{Path: "standin.json", Mode: 0o644, Data: im.Config})
 	}
-	made := map[string]bool{"bin": true, "usr/local/bin": true, "usr/bin": true, "usr": true, "usr/local": true}
 	for _, l := range im.Links {
 		p := "usr/local/bin/" + l
 		if strings.HasPrefix(l, "/") {
 			p = strings.TrimPrefix(filepath.Clean(l), "/")
 		}
-		if p == "standin" {
-			continue
+		if p != "standin" {
+			files = append(files, File{Path: p, Link: "/standin"})
 		}
-		mkParents(tw, p, made)
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: p, Linkname: "/standin", Mode: 0o777})
 	}
-	file("etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/sh\n"))
-	file("etc/group", 0o644, []byte("root:x:0:\nnogroup:x:65534:\n"))
-	file("etc/hosts", 0o644, []byte("127.0.0.1 localhost\n"))
-	file("etc/resolv.conf", 0o644, nil)
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// mkParents writes the directories above p that are not made yet,
-// outermost first.
-func mkParents(tw *tar.Writer, p string, made map[string]bool) {
-	var dirs []string
-	for d := filepath.Dir(p); d != "." && d != "/" && !made[d]; d = filepath.Dir(d) {
-		dirs = append(dirs, d)
-	}
-	for i := len(dirs) - 1; i >= 0; i-- {
-		made[dirs[i]] = true
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dirs[i] + "/", Mode: 0o755})
-	}
+	return append(files,
+		File{Path: "etc/passwd", Mode: 0o644, Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/sh\n")},
+		File{Path: "etc/group", Mode: 0o644, Data: []byte("root:x:0:\nnogroup:x:65534:\n")},
+		File{Path: "etc/hosts", Mode: 0o644, Data: []byte("127.0.0.1 localhost\n")},
+		File{Path: "etc/resolv.conf", Mode: 0o644},
+	), nil
 }

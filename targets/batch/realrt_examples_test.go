@@ -119,7 +119,7 @@ func (ws *realWorkspace) prepare(t *testing.T, name, sched string) *exampleRun {
 		if im.Config != nil {
 			im.Program = ws.env.program
 		}
-		if err := im.Write(filepath.Join(ws.imagesDir(), batch.ImageFile(ref)+".tar")); err != nil {
+		if _, err := im.Write(filepath.Join(ws.imagesDir(), batch.ImageFile(ref)+".tar")); err != nil {
 			t.Fatal(err)
 		}
 	}
