@@ -86,7 +86,9 @@ e2e-cluster:
 # e2e-deps builds (targets/batch/realrt_test.go), as an unprivileged user
 # (transship-e2e, created when run as root), with stand-in images given as
 # archives (internal/standin). One line per run; without the runtimes it
-# skips saying why, and fails when CI=true.
+# skips saying why, and fails when CI=true. The three tests and both
+# runtimes run side by side (-parallel 5): their runs mostly wait (health
+# intervals), each in namespaces of its own; the Slurm jobs one at a time.
 e2e-runtimes:
-	TRANSSHIP_RUNTIMES_E2E=1 $(GO) test -count=1 -timeout 15m -run '^TestReal(Runtimes|Examples|Slurm)$$' -v ./targets/batch/ 2>&1 | \
+	TRANSSHIP_RUNTIMES_E2E=1 $(GO) test -count=1 -timeout 15m -parallel 5 -run '^TestReal(Runtimes|Examples|Slurm)$$' -v ./targets/batch/ 2>&1 | \
 	  grep --line-buffered -vE '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS)'

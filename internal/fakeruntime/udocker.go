@@ -147,14 +147,16 @@ func udockerRm(rec *Record, st udockerState, args []string) (outcome, error) {
 		rec.Flags = append(rec.Flags, o)
 	}
 	if len(pos) == 0 {
-		return outcome{}, udErr("test double: usage: rm [-f] NAME")
+		return outcome{}, udErr("test double: usage: rm [-f] NAME...")
 	}
+	// As udocker does: every name is tried, the status is a failure's.
+	var first error
 	for _, name := range pos {
-		if err := st.remove(name, force); err != nil {
-			return outcome{}, err
+		if err := st.remove(name, force); err != nil && first == nil {
+			first = err
 		}
 	}
-	return outcome{}, nil
+	return outcome{}, first
 }
 
 // udockerSetup: `setup --execmode=P1|P2 [--nvidia] NAME`. R modes run

@@ -300,7 +300,11 @@ func (c *Cluster) config(ctldPort, slurmdPort int) string {
 		"SchedulerType=sched/backfill",
 		"SchedulerParameters=batch_sched_delay=0",
 		"ReturnToService=2",
-		"KillWait=5",
+		// Slurm's default: the time a cancelled job's launcher has
+		// between TERM and KILL to stop its services and remove their
+		// udocker containers (5 s was too short under load: containers
+		// were left behind).
+		"KillWait=30",
 		// sbatch --wait polls every 2 s, but every 8 s when MinJobAge/2 >
 		// 2; a job purged before its poll makes sbatch exit 0. 5 s keeps
 		// the 2 s poll with 3 s to spare.

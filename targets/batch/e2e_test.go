@@ -435,8 +435,13 @@ func TestE2EOrderRuntimes(t *testing.T) {
 								created = append(created, n)
 							}
 						}
-					case "rm":
-						removed = append(removed, args[len(args)-1])
+					case "rm": // teardown removes them all at once
+						i := slices.Index(args, "rm")
+						for _, a := range args[i+1:] {
+							if !strings.HasPrefix(a, "-") {
+								removed = append(removed, a)
+							}
+						}
 					}
 				}
 				slices.Sort(created)

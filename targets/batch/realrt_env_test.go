@@ -34,6 +34,7 @@ type realEnv struct {
 	uid, gid int
 	home     string
 	program  string // the stand-in program
+	sifs     *sifCache
 }
 
 var realOnce struct {
@@ -81,6 +82,9 @@ func setUpReal() (*realEnv, error) {
 	// The stand-in is built as root, into a directory the user can read
 	// and that outlives the first test (the runtimes' own).
 	var err error
+	if e.sifs, err = newSIFCache(filepath.Join(e.dir, "sif-cache"), app); err != nil {
+		return nil, err
+	}
 	e.program, err = standin.Program(e.dir)
 	return e, err
 }
@@ -118,8 +122,9 @@ type realWorkspace struct {
 	images map[string]bool
 	jobID  string
 	sub    string   // the example whose images are in imagesDir
-	inNS   bool     // runs are in PID namespaces: leftovers are found there
 	extra  []string // more environment for the next runs
+	udir   string   // udocker's directory, below dir ("udocker" unless an example has its own)
+	shared bool     // runs share this PID namespace (Slurm's jobs): leftovers are looked for here
 }
 
 func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
@@ -130,13 +135,13 @@ func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
 	}
 	os.Chmod(dir, 0o755)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	ws := &realWorkspace{env: e, rt: rt, dir: dir, images: map[string]bool{}}
+	ws := &realWorkspace{env: e, rt: rt, dir: dir, images: map[string]bool{}, udir: "udocker"}
 	for _, d := range []string{"images", "home", "udocker", "tmp"} {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
 	}
 	ws.chown(t)
 	if rt == "udocker" {
-		if res := ws.exec(t, 0, filepath.Join(ws.env.dir, "bin", "udocker"), "install"); res.code != 0 {
+		if res := ws.exec(t, filepath.Join(ws.env.dir, "bin", "udocker"), "install"); res.code != 0 {
 			t.Fatalf("udocker install from %s: exit %d\n%s", e.tarball, res.code, res.out)
 		}
 	}
@@ -164,17 +169,19 @@ func (ws *realWorkspace) chown(t *testing.T) {
 	})
 }
 
-// run runs OUT/run.sh as the user; with term > 0, it sends TERM to the
-// launcher (not its group, as Slurm's --signal=B:TERM does) after term.
-func (ws *realWorkspace) run(t *testing.T, out string, term time.Duration) runResult {
+// run runs OUT/run.sh as the user in namespaces of its own (execNetns),
+// to its end.
+func (ws *realWorkspace) run(t *testing.T, out string) runResult {
 	t.Helper()
 	ws.jobID = fmt.Sprintf("run%d", ws.runs)
-	return ws.exec(t, term, "bash", filepath.Join(out, "run.sh"))
+	return ws.execNetns(t, filepath.Join(out, "run.sh"), func(string, string) bool { return false })
 }
 
-// exec runs a command as the user, in its own process group, killed with
-// the test (Pdeathsig) and, with all it started, when it returns.
-func (ws *realWorkspace) exec(t *testing.T, term time.Duration, name string, args ...string) runResult {
+// exec runs a command as the user, in its own process group and (as
+// root) PID namespace, killed with the test (Pdeathsig) and, with all it
+// started, when it returns. In a namespace of its own, it is no leftover
+// of a Slurm job that runs beside it (checkNothingLeft).
+func (ws *realWorkspace) exec(t *testing.T, name string, args ...string) runResult {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = ws.dir
@@ -184,22 +191,16 @@ func (ws *realWorkspace) exec(t *testing.T, term time.Duration, name string, arg
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if os.Geteuid() == 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(ws.env.uid), Gid: uint32(ws.env.gid)}
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var stopped time.Time
-	if term > 0 {
-		time.AfterFunc(term, func() { stopped = time.Now(); cmd.Process.Signal(syscall.SIGTERM) })
-	}
 	timer := time.AfterFunc(3*time.Minute, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	err := cmd.Wait()
 	timer.Stop()
 	res := runResult{out: buf.String(), took: time.Since(start)}
-	if !stopped.IsZero() {
-		res.took = time.Since(stopped)
-	}
 	res.code = exitCode(t, err)
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	return res
@@ -241,18 +242,21 @@ func (ws *realWorkspace) cmdEnv() []string {
 		"TRANSSHIP_JOB_ID=" + ws.jobID,
 		"TRANSSHIP_CVMFS_UNPACKED=",
 		"APPTAINER_CACHEDIR=" + filepath.Join(ws.dir, "home", "apptainer-cache"),
-		"UDOCKER_DIR=" + filepath.Join(ws.dir, "udocker"),
+		"UDOCKER_DIR=" + filepath.Join(ws.dir, ws.udir),
 		"UDOCKER_TARBALL=" + ws.env.tarball,
 	}, ws.extra...)
 }
 
-// checkNothingLeft: no process of the user is left (the user runs nothing
-// else), nor a udocker container.
+// checkNothingLeft: no udocker container is left, nor, after a run in
+// this PID namespace (a Slurm job), a process of the user in it: the user
+// runs nothing else here, while the runs of execNetns, side by side, have
+// PID namespaces of their own and report their leftovers themselves.
 func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 && !ws.inNS {
+	if os.Geteuid() == 0 && ws.shared {
 		time.Sleep(200 * time.Millisecond)
-		if out, err := exec.Command("pgrep", "-a", "-u", strconv.Itoa(ws.env.uid)).Output(); err == nil {
+		self := strconv.Itoa(os.Getpid())
+		if out, err := exec.Command("pgrep", "-a", "-u", strconv.Itoa(ws.env.uid), "--ns", self, "--nslist", "pid").Output(); err == nil {
 			t.Errorf("processes left behind:\n%s", out)
 			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 				if pid, err := strconv.Atoi(strings.Fields(l)[0]); err == nil {
@@ -262,7 +266,7 @@ func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
 		}
 	}
 	if ws.rt == "udocker" {
-		res := ws.exec(t, 0, filepath.Join(ws.env.dir, "bin", "udocker"), "ps")
+		res := ws.exec(t, filepath.Join(ws.env.dir, "bin", "udocker"), "ps")
 		if strings.Contains(res.out, "transship-") {
 			t.Errorf("udocker containers left behind:\n%s", res.out)
 		}

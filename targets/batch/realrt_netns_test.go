@@ -66,6 +66,9 @@ wait:
 	}
 	res.code = exitCode(t, err)
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if strings.Contains(res.out, "LEFTOVER ") {
+		t.Errorf("processes left behind when the launcher ended (the namespace's init saw them)")
+	}
 	return res
 }
 

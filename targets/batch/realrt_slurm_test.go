@@ -28,9 +28,13 @@ func TestRealSlurm(t *testing.T) {
 		t.Fatalf("the test runs in the network namespace it started in (%s): its Slurm jobs would listen on the host's interfaces", self)
 	}
 	c := slurm.Require(t)
+	// Beside the other real-runtime tests, whose runs have namespaces
+	// of their own; its own runs share the node's ports, so one at a time.
+	t.Parallel()
 	for _, rt := range runtimes() {
 		t.Run(rt, func(t *testing.T) {
 			ws := env.workspace(t, rt)
+			ws.shared = true
 			for _, name := range []string{"batch-pipeline", "web-db-cache", "secrets-configs"} {
 				t.Run(name, func(t *testing.T) { ws.slurmExample(t, c, name) })
 			}

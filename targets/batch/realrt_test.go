@@ -29,8 +29,10 @@ import (
 // a failing client, and a SIGTERM to the launcher. One line per run.
 func TestRealRuntimes(t *testing.T) {
 	env := requireRealRuntimes(t)
+	t.Parallel() // every run has namespaces of its own (execNetns)
 	for _, rt := range runtimes() {
 		t.Run(rt, func(t *testing.T) {
+			t.Parallel()
 			ws := env.workspace(t, rt)
 			p := ws.emit(t, "two", rt, nil, nil)
 			ws.archives(t, p)
@@ -38,7 +40,7 @@ func TestRealRuntimes(t *testing.T) {
 			// tarball at the end, for the output sandbox.
 			tarball := filepath.Join(ws.dir, "volumes.tar.gz")
 			ws.extra = []string{"TRANSSHIP_VOLUMES_TARBALL=" + tarball}
-			res := ws.run(t, p, 0)
+			res := ws.run(t, p)
 			ws.extra = nil
 			checkGoodRun(t, ws, p, res)
 			checkTarball(t, tarball, ws.jobID+"/data/call.json")
@@ -47,14 +49,14 @@ func TestRealRuntimes(t *testing.T) {
 				// archive (and without a network) the next run uses it.
 				removeArchives(t, ws)
 			}
-			res = ws.run(t, p, 0)
+			res = ws.run(t, p)
 			checkGoodRun(t, ws, p, res)
 			if rt == "udocker" && strings.Contains(res.out, "pulling") {
 				t.Errorf("udocker pulled an image already in its repository:\n%s", res.out)
 			}
 
 			bad := ws.emit(t, "two", rt, []string{"CLIENT_EXIT=3"}, nil)
-			res = ws.run(t, bad, 0)
+			res = ws.run(t, bad)
 			if res.code != 3 || !strings.Contains(res.out, "service client exited with status 3") {
 				t.Errorf("failing client: exit %d, want 3 naming client\n%s", res.code, res.out)
 			}
@@ -171,7 +173,7 @@ func checkGoodRun(t *testing.T, ws *realWorkspace, out string, res runResult) {
 	t.Helper()
 	if res.code != 0 {
 		if ws.rt == "udocker" {
-			t.Logf("udocker images:\n%s", ws.exec(t, 0, filepath.Join(ws.env.dir, "bin", "udocker"), "images").out)
+			t.Logf("udocker images:\n%s", ws.exec(t, filepath.Join(ws.env.dir, "bin", "udocker"), "images").out)
 		}
 		t.Fatalf("exit %d, want 0\n%s", res.code, res.out)
 	}
