@@ -485,7 +485,9 @@ teardown() {
   local rc=$? i
   trap '' TERM INT HUP
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do stop "${started[i]}"; done
-  for i in "${udocker_made[@]}"; do "$rt_bin" -q rm -f "$i" >/dev/null 2>&1 || true; done
+  # One udocker for all: each start of it is a Python start-up, and a
+  # scheduler's grace after TERM is short (Slurm's KillWait).
+  if [ ${#udocker_made[@]} -gt 0 ]; then "$rt_bin" -q rm -f "${udocker_made[@]}" >/dev/null 2>&1 || true; fi
   rm -rf -- "$state"
   # Where the worker's scratch is wiped after the job (DIRAC), the named
   # volumes leave in a tarball the job's output sandbox holds.
