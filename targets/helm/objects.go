@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/targets/kubernetes"
 )
 
@@ -170,12 +170,12 @@ func (c *chart) jobNameExpr(name string, limit int) string {
 const maxRevisionSuffix = len("-r") + 10
 
 // hashTail is how the Kubernetes target ends a name it cut (names.go).
-var hashTail = regexp.MustCompile(`-[0-9a-f]{8}$`)
+var hashTail = lazy.Regexp(`-[0-9a-f]{8}$`)
 
 // splitHash cuts a name into its head and its hash tail ("-" and 8 hex
 // digits); a name without one gets the hash of the whole name.
 func splitHash(name string) (head, tail string) {
-	if i := hashTail.FindStringIndex(name); i != nil {
+	if i := hashTail().FindStringIndex(name); i != nil {
 		return name[:i[0]], name[i[0]:]
 	}
 	sum := sha256.Sum256([]byte(name))
