@@ -57,6 +57,7 @@ func (p *project) readme() string {
   TRANSSHIP_JOB_ID          the <job id> above; set it to reuse the volumes of an earlier job
   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
+  TRANSSHIP_BINDS_TARBALL   if set, the project's entries that read-write binds wrote into go there (.tar.gz) at its end
 
 Named volumes are directories that stay after the job; nothing else is
 left behind: temporary files, tmpfs directories and secrets go.

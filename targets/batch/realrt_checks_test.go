@@ -2,6 +2,7 @@ package batch_test
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -216,6 +217,9 @@ func (x *exampleRun) checkMounts(t *testing.T, ws *realWorkspace, s *translate.S
 		case m.ReadOnly && ws.rt == "udocker" && got != "ok":
 			t.Errorf("%s: %s: udocker has no read-only mounts, yet: %s", s.Name, m.Target, got)
 		}
+		if m.Kind == translate.MountBind && !m.ReadOnly && got == "ok" {
+			x.checkBindsTarball(t, s, m)
+		}
 		if m.Kind == translate.MountVolume && got == "ok" {
 			fi, err := os.Stat(filepath.Join(ws.volumes(), m.Source, ".standin-"+s.Name))
 			if err != nil {
@@ -226,6 +230,23 @@ func (x *exampleRun) checkMounts(t *testing.T, ws *realWorkspace, s *translate.S
 				t.Errorf("%s: what it wrote to volume %s belongs to uid %d on the node, not to the user (%d)", s.Name, m.Source, st.Uid, ws.env.uid)
 			}
 		}
+	}
+}
+
+// checkBindsTarball: what s wrote into its read-write bind m of the
+// project is in the tarball a DIRAC job brings back.
+func (x *exampleRun) checkBindsTarball(t *testing.T, s *translate.Service, m translate.Mount) {
+	t.Helper()
+	src := path.Clean(m.Source)
+	if x.bindsTarball == "" || path.IsAbs(src) || strings.HasPrefix(src, "~") || src == ".." || strings.HasPrefix(src, "../") {
+		return // not the project's: it stays where it is
+	}
+	want := path.Join(src, ".standin-"+s.Name)
+	names, err := tarNames(x.bindsTarball)
+	if err != nil {
+		t.Errorf("%s: no tarball of the read-write binds (TRANSSHIP_BINDS_TARBALL): %v", s.Name, err)
+	} else if !slices.Contains(names, want) {
+		t.Errorf("%s: the binds tarball holds %q, not %s, which it wrote", s.Name, names, want)
 	}
 }
 

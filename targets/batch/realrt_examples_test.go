@@ -73,14 +73,22 @@ type exampleRun struct {
 	// CANCELLED whatever the launcher's exit status.
 	cancelled bool
 	sifs      map[string]string // image ref -> its SIF in the cache (Apptainer)
+	// bindsTarball: where run.sh was told to put what read-write binds
+	// wrote into the project (TRANSSHIP_BINDS_TARBALL), if it was.
+	bindsTarball string
 }
 
 func (ws *realWorkspace) example(t *testing.T, name string) {
 	x := ws.prepare(t, name, "none")
 	long := x.long()
+	// As a DIRAC job does (its JDL sets it, where a read-write bind
+	// writes into the project): those entries in a tarball at the end.
+	x.bindsTarball = filepath.Join(ws.dir, fmt.Sprintf("binds%d.tar.gz", ws.runs))
+	ws.extra = []string{"TRANSSHIP_BINDS_TARBALL=" + x.bindsTarball}
 	res := ws.execNetns(t, filepath.Join(x.out, "run.sh"), func(out string, netns string) bool {
 		return long && x.up(out) && ws.portsAnswer(t, x, netns)
 	})
+	ws.extra = nil
 	x.finish(t, ws, res, long)
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,26 +239,34 @@ func checkCancelled(t *testing.T, ws *realWorkspace, out string, res runResult) 
 // checkTarball: the tarball holds the file want.
 func checkTarball(t *testing.T, path, want string) {
 	t.Helper()
+	if names, err := tarNames(path); err != nil {
+		t.Errorf("no volumes tarball: %v", err)
+	} else if !slices.Contains(names, want) {
+		t.Errorf("volumes tarball holds %q, not %s", names, want)
+	}
+}
+
+// tarNames lists the .tar.gz at path, without a leading "./".
+func tarNames(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		t.Errorf("no volumes tarball: %v", err)
-		return
+		return nil, err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	tr := tar.NewReader(zr)
 	var names []string
 	for {
 		h, err := tr.Next()
+		if err == io.EOF {
+			return names, nil
+		}
 		if err != nil {
-			break
+			return names, err
 		}
 		names = append(names, strings.TrimPrefix(h.Name, "./"))
-	}
-	if !slices.Contains(names, want) {
-		t.Errorf("volumes tarball holds %q, not %s", names, want)
 	}
 }

@@ -10,7 +10,9 @@ import (
 
 // TestDiracSandbox: a DIRAC job's input sandbox holds run.sh and the
 // project entries its services mount, not the whole project directory,
-// and the job finds them beside run.sh. No DIRAC runs here: the JDL is
+// and the job finds them beside run.sh; what read-write binds write into
+// comes back in binds.tar.gz (run.sh's side of it runs for real in
+// TestRealExamples). No DIRAC runs here: the JDL is
 // checked as text (DIRAC's sandbox client adds each entry under its
 // base name, which is what TRANSSHIP_PROJECT_DIR=. relies on).
 func TestDiracSandbox(t *testing.T) {
@@ -29,7 +31,8 @@ func TestDiracSandbox(t *testing.T) {
 	jdl := out[batch.JDL]
 	for _, want := range []string{
 		`InputSandbox = {"run.sh", "../p/conf", "../p/new", "../p/out"};`,
-		`ExecutionEnvironment = {"TRANSSHIP_PROJECT_DIR=."};`,
+		`OutputSandbox = {"std.out", "std.err", "binds.tar.gz"};`,
+		`ExecutionEnvironment = {"TRANSSHIP_PROJECT_DIR=.", "TRANSSHIP_BINDS_TARBALL=binds.tar.gz"};`,
 	} {
 		if !strings.Contains(jdl, want) {
 			t.Errorf("job.jdl lacks %s:\n%s", want, jdl)
@@ -40,7 +43,7 @@ func TestDiracSandbox(t *testing.T) {
 		"DIRAC cannot transfer ../shared",
 		"new/dir does not exist yet, and DIRAC refuses",
 		"DIRAC puts the project's run.sh beside run.sh",
-		"DIRAC does not bring out back",
+		"DIRAC brings out back in binds.tar.gz (README.txt",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no BAT131 saying %q in:\n%s", want, all)
@@ -51,6 +54,9 @@ func TestDiracSandbox(t *testing.T) {
 	}
 	if !strings.Contains(out["README.txt"], "  ../p/conf\n  ../p/new\n  ../p/out\n") {
 		t.Errorf("README.txt does not list the sandbox's entries:\n%s", out["README.txt"])
+	}
+	if !strings.Contains(out["README.txt"], "write into out of the project comes back as\nbinds.tar.gz, in the output sandbox") {
+		t.Errorf("README.txt does not say what comes back:\n%s", out["README.txt"])
 	}
 
 	// A service that mounts the whole project: the directory goes by its
@@ -66,6 +72,21 @@ func TestDiracSandbox(t *testing.T) {
 	for _, want := range []string{`InputSandbox = {"run.sh", "../p"};`, `"TRANSSHIP_PROJECT_DIR=p"`} {
 		if !strings.Contains(out[batch.JDL], want) {
 			t.Errorf("whole project: job.jdl lacks %s:\n%s", want, out[batch.JDL])
+		}
+	}
+
+	// Entries named as the job's own files beside run.sh on DIRAC clash
+	// with them (review3 item 2); under Slurm nothing clashes with them.
+	for _, name := range []string{"std.out", "std.err", "volumes.tar.gz", "binds.tar.gz", "volumes"} {
+		clash := &translate.Service{Name: "a", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{
+			{Kind: translate.MountBind, Source: name, Target: "/x", ReadOnly: true, SourceKind: "file"},
+		}}
+		out, ds = emit(t, sb, clash)
+		if m := transferMessages(ds); !strings.Contains(m, "DIRAC puts the project's "+name+" beside run.sh") {
+			t.Errorf("%s: no BAT131 for the clash: %s", name, m)
+		}
+		if strings.Contains(out[batch.JDL], "../p/"+name) {
+			t.Errorf("%s: the clashing entry is in the input sandbox:\n%s", name, out[batch.JDL])
 		}
 	}
 

@@ -30,6 +30,7 @@ func (p *project) script() string {
 #   TRANSSHIP_JOB_ID          the <job id> above (default: the scheduler's job id)
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
 #   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
+#   TRANSSHIP_BINDS_TARBALL   if set, the project's entries that read-write binds wrote into go there (.tar.gz) at its end
 `)
 	p.lostHeader(&b)
 	b.WriteString("set -euo pipefail\n\n")

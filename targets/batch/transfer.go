@@ -31,9 +31,15 @@ type condorFiles struct {
 	all     bool
 }
 
-// launcherNames are what the job itself keeps beside run.sh, which a
-// project entry of the same name would overwrite.
-var launcherNames = []string{Launcher, "volumes"}
+// jobNames are what the job itself keeps beside run.sh, which a project
+// entry of the same name would overwrite (or be overwritten by): on
+// DIRAC, also its output sandbox.
+func (p *project) jobNames() []string {
+	if p.o.Site.Scheduler == "dirac" {
+		return []string{Launcher, "volumes", "std.out", "std.err", VolumesTarball, BindsTarball}
+	}
+	return []string{Launcher, "volumes"}
+}
 
 func (p *project) condorTransfer() condorFiles {
 	var in, out []string
@@ -90,7 +96,7 @@ func (p *project) travels(sched, top string, r projectRead) bool {
 	case top == "..":
 		p.warn(CodeTransfer, r.src, "%s cannot transfer %s, which is outside the project directory: it must be on the worker node at that path, relative to the job's scratch directory", sched, r.path)
 		return false
-	case slices.Contains(launcherNames, top):
+	case slices.Contains(p.jobNames(), top):
 		p.warn(CodeTransfer, r.src, "%s puts the project's %s beside run.sh, where the job keeps its own %s: rename it in the project", sched, top, top)
 		return false
 	}

@@ -90,8 +90,9 @@ func TestCondorTransferEdges(t *testing.T) {
 }
 
 // TestDiracOutputSE: with a storage element in the site profile, the
-// volumes' tarball is OutputData there, not in the output sandbox, and
-// BAT130 names the element; without named volumes nothing is uploaded.
+// volumes' tarball (and the read-write binds' one) is OutputData there,
+// not in the output sandbox, and BAT130 names the element; with neither
+// nothing is uploaded.
 func TestDiracOutputSE(t *testing.T) {
 	vol := &translate.Service{Name: "db", Image: "i", WorkingDir: "/", Mounts: []translate.Mount{{Kind: translate.MountVolume, Source: "data", Target: "/d"}}}
 	g := &translate.Graph{Name: "p", Files: []string{"compose.yaml"}, Services: []*translate.Service{vol}, Volumes: []*translate.Volume{{Name: "data"}}}
@@ -106,6 +107,18 @@ func TestDiracOutputSE(t *testing.T) {
 	}
 	if m := fmt.Sprint(ds); !strings.Contains(m, "BAT130") || !strings.Contains(m, "storage element CESGA-DISK") {
 		t.Errorf("no BAT130 naming the storage element: %v", ds)
+	}
+	// What read-write binds write goes there too, beside the volumes.
+	vol.Mounts = append(vol.Mounts, translate.Mount{Kind: translate.MountBind, Source: "results/run", Target: "/r"})
+	files, _ = batch.Emit(g, batch.Options{Site: sb, ProjectDir: "../p"})
+	jdl, readme := byPath(files)[batch.JDL], byPath(files)["README.txt"]
+	for _, want := range []string{`OutputData = {"volumes.tar.gz", "binds.tar.gz"};`, `"TRANSSHIP_VOLUMES_TARBALL=volumes.tar.gz", "TRANSSHIP_BINDS_TARBALL=binds.tar.gz"}`} {
+		if !strings.Contains(jdl, want) {
+			t.Errorf("with a writable bind, job.jdl lacks %s:\n%s", want, jdl)
+		}
+	}
+	if !strings.Contains(readme, "on the storage element CESGA-DISK (dirac-wms-job-get-output-data JOBID)") {
+		t.Errorf("README.txt does not say binds.tar.gz goes to the storage element:\n%s", readme)
 	}
 	out, _ := emit(t, sb, &translate.Service{Name: "a", Image: "i", WorkingDir: "/"})
 	if strings.Contains(out[batch.JDL], "OutputData") || strings.Contains(out[batch.JDL], "OutputSE") {

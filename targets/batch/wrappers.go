@@ -196,22 +196,18 @@ func (p *project) jdl() string {
 	list("InputSandbox", append([]string{"run.sh"}, p.dirac.in...)...)
 	str("StdOutput", "std.out")
 	str("StdError", "std.err")
-	switch {
-	case p.usesVolumes() && s.DiracOutputSE != "":
-		// The tarball goes to the storage element, registered under the
+	out, env := p.diracOutputs()
+	if len(out) > 0 && s.DiracOutputSE != "" {
+		// The tarballs go to the storage element, registered under the
 		// user's DIRAC home with the job's ID (DIRAC's default path), so
 		// two jobs never write the same file.
 		list("OutputSandbox", "std.out", "std.err")
-		list("OutputData", VolumesTarball)
+		list("OutputData", out...)
 		str("OutputSE", s.DiracOutputSE)
-		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
-	case p.usesVolumes():
-		list("OutputSandbox", "std.out", "std.err", VolumesTarball)
-		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
-	default:
-		list("OutputSandbox", "std.out", "std.err")
-		list("ExecutionEnvironment", "TRANSSHIP_PROJECT_DIR="+name)
+	} else {
+		list("OutputSandbox", append([]string{"std.out", "std.err"}, out...)...)
 	}
+	list("ExecutionEnvironment", append([]string{"TRANSSHIP_PROJECT_DIR=" + name}, env...)...)
 	if r.seconds > 0 {
 		fmt.Fprintf(&b, "CPUTime = %d;\n", r.seconds*int64(r.cpus))
 	}
@@ -231,9 +227,25 @@ func (p *project) jdl() string {
 	return b.String()
 }
 
-// VolumesTarball is where a DIRAC job's named volumes come back: the
+// VolumesTarball is where a DIRAC job's named volumes come back, and
+// BindsTarball what its read-write binds wrote into the project: the
 // worker's scratch, where they are, is wiped after the job.
-const VolumesTarball = "volumes.tar.gz"
+const (
+	VolumesTarball = "volumes.tar.gz"
+	BindsTarball   = "binds.tar.gz"
+)
+
+// diracOutputs are the tarballs a DIRAC job brings back and the settings
+// that make run.sh write them.
+func (p *project) diracOutputs() (out, env []string) {
+	if p.usesVolumes() {
+		out, env = append(out, VolumesTarball), append(env, "TRANSSHIP_VOLUMES_TARBALL="+VolumesTarball)
+	}
+	if len(p.dirac.back) > 0 {
+		out, env = append(out, BindsTarball), append(env, "TRANSSHIP_BINDS_TARBALL="+BindsTarball)
+	}
+	return out, env
+}
 
 // usesVolumes: a service mounts a named volume.
 func (p *project) usesVolumes() bool {

@@ -13,6 +13,7 @@
 #   TRANSSHIP_JOB_ID          the <job id> above (default: the scheduler's job id)
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
 #   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
+#   TRANSSHIP_BINDS_TARBALL   if set, the project's entries that read-write binds wrote into go there (.tar.gz) at its end
 #
 # What this job does not keep of the compose file:
 #   compose.yaml:11:3: BAT110: services.fetch: the image's working directory is not known (Apptainer ignores WORKDIR): service fetch starts in /; set working_dir if the image needs another
@@ -24,7 +25,7 @@
 #   compose.yaml:59:3: BAT106: services.summarise.user: user 1000:1000 is not kept: the service runs as the user who submits the job; if the job runs with udocker, proot shows it as uid 0 inside the container, while the files it writes are that user's
 #   compose.yaml:69:9: BAT109: services.summarise.volumes[0]: /data is mounted read-write if the job runs with udocker, which has no read-only mounts
 #   compose.yaml:70:9: BAT109: services.summarise.volumes[1]: /opt/pipeline is mounted read-write if the job runs with udocker, which has no read-only mounts
-#   compose.yaml:71:9: BAT131: services.summarise.volumes[2]: DIRAC does not bring results back: what the job writes there is wiped with the worker's scratch directory; keep the job's output in a named volume (volumes come back in volumes.tar.gz)
+#   compose.yaml:71:9: BAT131: services.summarise.volumes[2]: DIRAC brings results back in binds.tar.gz (README.txt says how to unpack it into the project directory), since the worker's scratch is wiped
 #   compose.yaml:77:9: BAT108: services.summarise.deploy.resources.limits: limits are not enforced per service: they add up to the job's request
 #   compose.yaml:82:3: BAT130: volumes.data: volume data comes back in the job's output sandbox, in volumes.tar.gz (dirac-wms-job-get-output), since the worker's scratch is wiped; sandboxes are small (a few MB to some 100 MB, by site): name a storage element in the site profile (dirac_output_se) for large data
 set -euo pipefail
@@ -189,6 +190,7 @@ bind_mount() {
   project_path "$1"
   s_mkdirs+=("$path")
   add_bind "$path" "$2" "$3"
+  wrote "$1" "$3"
 }
 # bind_file SRC DST ro|rw: a file, which must exist.
 bind_file() {
@@ -196,7 +198,20 @@ bind_file() {
   project_path "$1"
   s_needs+=("$path")
   add_bind "$path" "$2" "$3"
+  wrote "$1" "$3"
 }
+# wrote SRC ro|rw notes the top-level entry of the project directory that
+# a read-write bind writes into: where the worker's scratch is wiped after
+# the job (DIRAC), those entries leave in TRANSSHIP_BINDS_TARBALL.
+# (return 0, never a bare return: called from the EXIT trap's teardown, a
+# bare return gives the status from before the trap, and set -e ends it.)
+wrote() {
+  local top=${1%%/*} w
+  case $2:$1 in rw:/* | rw:.. | rw:../*) return 0 ;; rw:*) ;; *) return 0 ;; esac
+  for w in "${project_written[@]}"; do [ "$w" = "$top" ] && return 0; done
+  project_written+=("$top")
+}
+project_written=()
 volume() { s_mkdirs+=("$volumes/$1") && add_bind "$volumes/$1" "$2" "$3"; }
 tmpdir() {
   local d="$state/s$s_id.tmp${#s_binds[@]}"
@@ -494,6 +509,10 @@ teardown() {
   if [ -n "${TRANSSHIP_VOLUMES_TARBALL:-}" ]; then
     tar -czf "$TRANSSHIP_VOLUMES_TARBALL" -C "${volumes%/*}" "${volumes##*/}" ||
       say "could not write the named volumes to $TRANSSHIP_VOLUMES_TARBALL"
+  fi
+  if [ -n "${TRANSSHIP_BINDS_TARBALL:-}" ] && [ ${#project_written[@]} -gt 0 ]; then
+    tar -czf "$TRANSSHIP_BINDS_TARBALL" -C "$project_dir" -- "${project_written[@]}" ||
+      say "could not write ${project_written[*]} to $TRANSSHIP_BINDS_TARBALL"
   fi
   exit "$rc"
 }

@@ -13,6 +13,7 @@
 #   TRANSSHIP_JOB_ID          the <job id> above (default: the scheduler's job id)
 #   TRANSSHIP_CVMFS_UNPACKED  root of CVMFS unpacked images ("" not to look there)
 #   TRANSSHIP_VOLUMES_TARBALL if set, the job's named volumes are written there (.tar.gz) at its end
+#   TRANSSHIP_BINDS_TARBALL   if set, the project's entries that read-write binds wrote into go there (.tar.gz) at its end
 #
 # What this job does not keep of the compose file:
 #   compose.yaml:8:3: BAT105: services.web.restart: restart: unless-stopped is not kept: nothing restarts a service in a job; if it exits non-zero, the job fails
@@ -193,6 +194,7 @@ bind_mount() {
   project_path "$1"
   s_mkdirs+=("$path")
   add_bind "$path" "$2" "$3"
+  wrote "$1" "$3"
 }
 # bind_file SRC DST ro|rw: a file, which must exist.
 bind_file() {
@@ -200,7 +202,20 @@ bind_file() {
   project_path "$1"
   s_needs+=("$path")
   add_bind "$path" "$2" "$3"
+  wrote "$1" "$3"
 }
+# wrote SRC ro|rw notes the top-level entry of the project directory that
+# a read-write bind writes into: where the worker's scratch is wiped after
+# the job (DIRAC), those entries leave in TRANSSHIP_BINDS_TARBALL.
+# (return 0, never a bare return: called from the EXIT trap's teardown, a
+# bare return gives the status from before the trap, and set -e ends it.)
+wrote() {
+  local top=${1%%/*} w
+  case $2:$1 in rw:/* | rw:.. | rw:../*) return 0 ;; rw:*) ;; *) return 0 ;; esac
+  for w in "${project_written[@]}"; do [ "$w" = "$top" ] && return 0; done
+  project_written+=("$top")
+}
+project_written=()
 volume() { s_mkdirs+=("$volumes/$1") && add_bind "$volumes/$1" "$2" "$3"; }
 tmpdir() {
   local d="$state/s$s_id.tmp${#s_binds[@]}"
@@ -498,6 +513,10 @@ teardown() {
   if [ -n "${TRANSSHIP_VOLUMES_TARBALL:-}" ]; then
     tar -czf "$TRANSSHIP_VOLUMES_TARBALL" -C "${volumes%/*}" "${volumes##*/}" ||
       say "could not write the named volumes to $TRANSSHIP_VOLUMES_TARBALL"
+  fi
+  if [ -n "${TRANSSHIP_BINDS_TARBALL:-}" ] && [ ${#project_written[@]} -gt 0 ]; then
+    tar -czf "$TRANSSHIP_BINDS_TARBALL" -C "$project_dir" -- "${project_written[@]}" ||
+      say "could not write ${project_written[*]} to $TRANSSHIP_BINDS_TARBALL"
   fi
   exit "$rc"
 }
