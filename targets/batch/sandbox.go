@@ -42,7 +42,11 @@ func (p *project) diracTransfer() diracFiles {
 			if top != r.path {
 				part = ", with the rest of the project's " + top
 			}
-			p.warn(CodeTransfer, r.src, "DIRAC brings %s back in %s%s (README.txt says how to unpack it into the project directory), since the worker's scratch is wiped", r.path, BindsTarball, part)
+			what := r.path
+			if what == "." {
+				what = "the project directory"
+			}
+			p.warn(CodeTransfer, r.src, "DIRAC brings %s back in %s%s (README.txt says how to unpack it into the project directory), since the worker's scratch is wiped", what, BindsTarball, part)
 		}
 		if whole && top != "." {
 			continue // inside the whole project
@@ -77,8 +81,12 @@ func (p *project) diracReadme() string {
 		if se := p.o.Site.DiracOutputSE; se != "" {
 			where = "on the storage element " + se + " (dirac-wms-job-get-output-data JOBID)"
 		}
-		fmt.Fprintf(&b, "What the services write into %s of the project comes back as\n%s, %s;\nunpack it into the project directory:\n  tar -xzf %s -C %s\n",
-			strings.Join(p.dirac.back, ", "), BindsTarball, where, BindsTarball, p.o.ProjectDir)
+		what := strings.Join(p.dirac.back, ", ") + " of the project"
+		if slices.Contains(p.dirac.back, ".") {
+			what = "the project directory"
+		}
+		fmt.Fprintf(&b, "What the services write into %s comes back as\n%s, %s;\nunpack it into the project directory:\n  tar -xzf %s -C %s\n",
+			what, BindsTarball, where, BindsTarball, p.o.ProjectDir)
 	}
 	return b.String()
 }

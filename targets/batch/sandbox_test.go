@@ -75,6 +75,19 @@ func TestDiracSandbox(t *testing.T) {
 		}
 	}
 
+	// The whole project mounted writable: all of it comes back.
+	whole.Mounts[0].ReadOnly = false
+	out, ds = emit(t, sb, whole)
+	if m := transferMessages(ds); !strings.Contains(m, "DIRAC brings the project directory back in binds.tar.gz") {
+		t.Errorf("whole project writable: no BAT131 saying it comes back: %s", m)
+	}
+	if r := out["README.txt"]; !strings.Contains(r, "write into the project directory comes back as\nbinds.tar.gz") {
+		t.Errorf("whole project writable: README.txt does not say it comes back:\n%s", r)
+	}
+	if !strings.Contains(out[batch.JDL], `"TRANSSHIP_PROJECT_DIR=p", "TRANSSHIP_BINDS_TARBALL=binds.tar.gz"`) {
+		t.Errorf("whole project writable: no binds tarball in job.jdl:\n%s", out[batch.JDL])
+	}
+
 	// Entries named as the job's own files beside run.sh on DIRAC clash
 	// with them (review3 item 2); under Slurm nothing clashes with them.
 	for _, name := range []string{"std.out", "std.err", "volumes.tar.gz", "binds.tar.gz", "volumes"} {
