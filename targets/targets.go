@@ -8,7 +8,10 @@
 // network: everything it needs is in the Graph and its Options.
 package targets
 
-import "io/fs"
+import (
+	"io/fs"
+	"strings"
+)
 
 // File is one generated file. Path is slash-separated and relative to the
 // output directory; Data is the exact bytes to write.
@@ -23,9 +26,11 @@ type File struct {
 // <project>-<service>, under prefix (--image-prefix REG/PATH) when one is
 // given, so that a CI which pushes its builds there gets output that pulls
 // them. Every target names such images here, so one compose file and one
-// prefix give the same name everywhere.
+// prefix give the same name everywhere. It is lower case: compose allows
+// a service named Api, but no image reference holds upper case (docker
+// refuses compose's own demo-Api), so such a build gets demo-api.
 func BuiltImage(prefix, project, service string) string {
-	name := project + "-" + service
+	name := strings.ToLower(project + "-" + service)
 	if prefix == "" {
 		return name
 	}

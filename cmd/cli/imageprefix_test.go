@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,10 +42,18 @@ func TestImagePrefix(t *testing.T) {
 			t.Errorf("%s: no output file names %s", target, want)
 		}
 	}
-	for _, bad := range []string{"Registry.example.org/CI", "ghcr.io/org:v1", "ghcr.io/org@sha256:abc", "ghcr.io//org", "/", "a b"} {
+	// Path elements outside the reference grammar, which name.NewRepository
+	// lets through and the kubelet refuses (review4 F1).
+	for _, bad := range []string{"Registry.example.org/CI", "ghcr.io/org:v1", "ghcr.io/org@sha256:abc", "ghcr.io//org", "/", "a b", "ghcr.io/-x", "ghcr.io/a..b", "ghcr.io/x./y", "ghcr.io/x-/y"} {
 		_, stderr, st := runCLI(t, "convert", "--to", "kubernetes", "-f", file, "-o", "-", "--image-prefix", bad)
 		if st != 2 || !strings.Contains(stderr, "--image-prefix "+`"`+bad+`": expected a registry path REG/PATH`) {
 			t.Errorf("--image-prefix %q: exit %d, want 2 and a message naming it:\n%s", bad, st, stderr)
+		}
+	}
+	for good, want := range map[string]string{"ghcr.io/org/ci//": "ghcr.io/org/ci/demo-app", "localhost:5000/a__b/c-d": "localhost:5000/a__b/c-d/demo-app", "[::1]:5000/x": "[::1]:5000/x/demo-app", "org/ci": "org/ci/demo-app"} {
+		stdout, stderr, st := runCLI(t, "convert", "--to", "kubernetes", "-f", file, "-o", "-", "--image-prefix", good)
+		if st != 0 || !strings.Contains(stdout, "image: "+want+"\n") && !strings.Contains(stdout, "image: "+strconv.Quote(want)+"\n") {
+			t.Errorf("--image-prefix %q: exit %d, want the image %s:\n%s", good, st, want, stderr)
 		}
 	}
 	if _, stderr, st := runCLI(t, "convert", "--to", "graph", "-f", file, "-o", "-", "--image-prefix", "ghcr.io/org"); st != 2 || !strings.Contains(stderr, "--image-prefix applies only to") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/transship/transship/diag"
 	"github.com/transship/transship/images"
+	"github.com/transship/transship/internal/lazy"
 	"github.com/transship/transship/translate"
 )
 
@@ -53,16 +54,36 @@ func (f *imageFlags) checkPrefix(target string) string {
 	if target == "graph" {
 		return "--image-prefix applies only to --to kubernetes, helm, batch and cloud-init"
 	}
-	p := strings.TrimSuffix(f.prefix, "/")
-	bad := strings.Contains(p, "@") || strings.Contains(p, "//") || strings.HasPrefix(p, "/")
-	if _, err := name.NewRepository(p + "/x"); err != nil || bad || p == "" {
-		why := "a tag, a digest or an empty path element"
-		if err != nil {
-			why = err.Error()
-		}
+	p := strings.TrimRight(f.prefix, "/")
+	if why := prefixProblem(p); why != "" {
 		return fmt.Sprintf("--image-prefix %q: expected a registry path REG/PATH such as ghcr.io/org/ci (lower case, no tag or digest): %s", f.prefix, why)
 	}
 	f.prefix = p
+	return ""
+}
+
+// pathComponent is the distribution reference grammar's path component:
+// name.NewRepository checks only the characters, and the kubelet refuses
+// ghcr.io/-x/demo-web or ghcr.io/a..b/demo-web (InvalidImageName).
+var pathComponent = lazy.Regexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+
+// prefixProblem says why p cannot start an image reference, or "".
+func prefixProblem(p string) string {
+	if p == "" || strings.Contains(p, "@") {
+		return "a digest or an empty prefix"
+	}
+	if _, err := name.NewRepository(p + "/x"); err != nil {
+		return err.Error()
+	}
+	elems := strings.Split(p, "/")
+	if first := elems[0]; len(elems) > 1 && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		elems = elems[1:] // the registry host, which NewRepository checked
+	}
+	for _, e := range elems {
+		if !pathComponent().MatchString(e) {
+			return fmt.Sprintf("path element %q is not lower-case letters and digits, joined by '.', '_', '__' or dashes", e)
+		}
+	}
 	return ""
 }
 

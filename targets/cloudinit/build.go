@@ -3,6 +3,7 @@ package cloudinit
 import (
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -94,7 +95,11 @@ func (p *plan) builds(g *translate.Graph, o Options, ship bool, why string) {
 		n := 0
 		for _, f := range dd.Files {
 			rel := path.Join(path.Clean(s.Build.Context), f.Path)
-			if written[p.dir+"/"+rel] || p.secret[rel] {
+			if p.secret[rel] {
+				continue
+			}
+			n++ // it travels, whether this service's context adds it or not
+			if written[p.dir+"/"+rel] {
 				continue
 			}
 			perm := "0644"
@@ -106,14 +111,27 @@ func (p *plan) builds(g *translate.Graph, o Options, ship bool, why string) {
 			}
 			p.add(rel, f.Data, perm)
 			written[p.dir+"/"+rel] = true
-			n++
 		}
 		p.built = append(p.built, s.Name)
-		p.diags = append(p.diags, diag.Warnf(CodeBuilt, s.BuildSrc, "service %s is built from %s and names no image; the build context travels in the user-data (%d files) and the VM builds %q with docker compose build before the app starts", s.Name, contextName(s.Build), n, name))
+		if name != g.Name+"-"+s.Name {
+			// compose would tag the build with upper case, which docker
+			// refuses: the override names the image it builds.
+			p.renamed = append(p.renamed, pulledImage{service: s.Name, image: name})
+		}
+		p.diags = append(p.diags, diag.Warnf(CodeBuilt, s.BuildSrc, "service %s is built from %s and names no image; the build context travels in the user-data (%s) and the VM builds %q with docker compose build before the app starts", s.Name, contextName(s.Build), files(n), name))
 	}
 }
 
-// pulledImage is a build-only service whose image the VM pulls.
+// files is "1 file" or "N files".
+func files(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return strconv.Itoa(n) + " files"
+}
+
+// pulledImage is a build-only service whose image the VM pulls (or, in
+// renamed, builds under a name compose would not give it).
 type pulledImage struct{ service, image string }
 
 func contextName(b *translate.Build) string {
@@ -124,15 +142,19 @@ func contextName(b *translate.Build) string {
 }
 
 // pulledOverride is compose.transship.yaml's services: each pulled build
-// loses its build and gets the image name.
+// loses its build and gets the image name; a renamed one keeps its build
+// and gets the name its build is tagged with.
 func (p *plan) pulledOverride() *yaml.Node {
-	if len(p.pulled) == 0 {
+	if len(p.pulled) == 0 && len(p.renamed) == 0 {
 		return nil
 	}
 	svcs := mapping()
 	for _, b := range p.pulled {
 		reset := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!reset", Value: "null"}
 		svcs.Content = append(svcs.Content, str(b.service), mapping("build", reset, "image", str(b.image)))
+	}
+	for _, b := range p.renamed {
+		svcs.Content = append(svcs.Content, str(b.service), mapping("image", str(b.image)))
 	}
 	return svcs
 }

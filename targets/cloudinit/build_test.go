@@ -38,7 +38,7 @@ func TestBuildOnly(t *testing.T) {
 	data, ds := emit(t, g, o)
 	c := codes(ds)
 	t.Log("\n" + c)
-	if ds.HasErrors() || !strings.Contains(c, `CI106 services.app.build: service app is built from . and names no image; the build context travels in the user-data (2 files) and the VM builds "demo-app"`) ||
+	if ds.HasErrors() || !strings.Contains(c, `CI106 services.app.build: service app is built from . and names no image; the build context travels in the user-data (3 files) and the VM builds "demo-app"`) ||
 		!strings.Contains(c, "CI103 services.both") {
 		t.Fatalf("want CI106 for app at its build: key, CI103 for both, no error:\n%s", c)
 	}
@@ -123,4 +123,34 @@ func incompressible(n int) string {
 		b.WriteByte("abcdefghijklmnopqrstuvwxyz0123456789"[x>>16%36])
 	}
 	return b.String()
+}
+
+// TestBuildOnlySharedAndUpperCase (review4 F2, F3): two services built
+// from one context both say how many files travel (the second said 0),
+// and a service named Api is built as demo-api, the name its override
+// gives it: compose would tag demo-Api, which docker refuses.
+func TestBuildOnlySharedAndUpperCase(t *testing.T) {
+	g, o := load(t, map[string]string{
+		"compose.yaml":   "services:\n  Api:\n    build: ./app\n  web:\n    build: ./app\n",
+		"app/Dockerfile": "FROM busybox:1.37\n",
+	})
+	data, ds := emit(t, g, o)
+	c := codes(ds)
+	for _, want := range []string{
+		`CI106 services.Api.build: service Api is built from app and names no image; the build context travels in the user-data (1 file) and the VM builds "demo-api"`,
+		`CI106 services.web.build: service web is built from app and names no image; the build context travels in the user-data (1 file) and the VM builds "demo-web"`,
+	} {
+		if !strings.Contains(c, want) {
+			t.Errorf("no %s in:\n%s", want, c)
+		}
+	}
+	ov := writeFile(t, data, "/opt/demo/compose.transship.yaml")
+	if ov == nil || !strings.Contains(ov["content"].(string), "services:\n  Api:\n    image: demo-api\n") || strings.Contains(ov["content"].(string), "web:") {
+		t.Fatalf("override: %v, want Api's image demo-api and nothing for web", ov)
+	}
+	unit := writeFile(t, data, "/etc/systemd/system/transship-demo.service")["content"].(string)
+	if !strings.Contains(unit, "-f compose.yaml -f compose.transship.yaml build Api web;") {
+		t.Errorf("the unit does not build both with the override:\n%s", unit)
+	}
+	cloudInitSchema(t, data)
 }

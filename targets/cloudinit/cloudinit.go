@@ -143,6 +143,7 @@ type plan struct {
 	// files (left out unless embedded), by project-relative path.
 	private, secret map[string]bool
 	built           []string      // services the VM builds, in name order
+	renamed         []pulledImage // of those, the ones whose name is not compose's (upper case)
 	pulled          []pulledImage // build-only services whose image the VM pulls
 }
 
