@@ -3,6 +3,7 @@ package slurm
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,3 +67,29 @@ func parentPID(pid int) int {
 }
 
 func kill(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
+
+// leftovers are the live processes of user uid that markedProcs finds
+// for match (the processes of a cluster's jobs and what they started),
+// zombies left out: they run nothing.
+func leftovers(uid int, match func(dir string) bool) []Proc {
+	var out []Proc
+	for _, pid := range markedProcs(match) {
+		var st syscall.Stat_t
+		if syscall.Stat("/proc/"+strconv.Itoa(pid), &st) != nil || int(st.Uid) != uid || procState(pid) == 'Z' {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		out = append(out, Proc{PID: pid, Cmd: strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))})
+	}
+	slices.SortFunc(out, func(a, b Proc) int { return a.PID - b.PID })
+	return out
+}
+
+// procState is the state letter of /proc/PID/stat, or 0.
+func procState(pid int) byte {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if i := bytes.LastIndexByte(stat, ')'); err == nil && i >= 0 && i+2 < len(stat) {
+		return stat[i+2]
+	}
+	return 0
+}

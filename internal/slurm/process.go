@@ -55,3 +55,19 @@ func sweepStale() {
 		}
 	}
 }
+
+// Proc is a process Leftovers found.
+type Proc struct {
+	PID int
+	Cmd string // its command line, arguments joined by spaces
+}
+
+// Leftovers are the live processes of user uid that this cluster's jobs
+// left (they carry its marker, or descend from one that does). A job's
+// processes are not the test's children, and another suite's processes
+// of the same user (a second make e2e-runtimes beside this one) share the
+// host's PID namespace: a leftover check that killed every process of the
+// user there killed the other suite's jobs.
+func (c *Cluster) Leftovers(uid int) []Proc {
+	return leftovers(uid, func(dir string) bool { return dir == c.Dir })
+}

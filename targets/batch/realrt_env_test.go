@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/transship/transship/internal/e2ecache"
+	"github.com/transship/transship/internal/slurm"
 	"github.com/transship/transship/internal/standin"
 )
 
@@ -115,16 +116,16 @@ func (e *realEnv) user() error {
 // realWorkspace is one runtime's directory under /tmp, owned by the user:
 // projects, outputs, the image cache, udocker's repository, volumes.
 type realWorkspace struct {
-	env    *realEnv
-	rt     string
-	dir    string
-	runs   int
-	images map[string]bool
-	jobID  string
-	sub    string   // the example whose images are in imagesDir
-	extra  []string // more environment for the next runs
-	udir   string   // udocker's directory, below dir ("udocker" unless an example has its own)
-	shared bool     // runs share this PID namespace (Slurm's jobs): leftovers are looked for here
+	env     *realEnv
+	rt      string
+	dir     string
+	runs    int
+	images  map[string]bool
+	jobID   string
+	sub     string         // the example whose images are in imagesDir
+	extra   []string       // more environment for the next runs
+	udir    string         // udocker's directory, below dir ("udocker" unless an example has its own)
+	cluster *slurm.Cluster // the Slurm cluster its jobs run on, whose leftovers are looked for
 }
 
 func (e *realEnv) workspace(t *testing.T, rt string) *realWorkspace {
@@ -247,21 +248,19 @@ func (ws *realWorkspace) cmdEnv() []string {
 	}, ws.extra...)
 }
 
-// checkNothingLeft: no udocker container is left, nor, after a run in
-// this PID namespace (a Slurm job), a process of the user in it: the user
-// runs nothing else here, while the runs of execNetns, side by side, have
-// PID namespaces of their own and report their leftovers themselves.
+// checkNothingLeft: no udocker container is left, nor, after a Slurm job,
+// a process of the user that the cluster's jobs left (Cluster.Leftovers:
+// its marker, never another suite's processes of the same user); the
+// runs of execNetns, side by side, have PID namespaces of their own and
+// report their leftovers themselves.
 func (ws *realWorkspace) checkNothingLeft(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 && ws.shared {
+	if ws.cluster != nil {
 		time.Sleep(200 * time.Millisecond)
-		self := strconv.Itoa(os.Getpid())
-		if out, err := exec.Command("pgrep", "-a", "-u", strconv.Itoa(ws.env.uid), "--ns", self, "--nslist", "pid").Output(); err == nil {
-			t.Errorf("processes left behind:\n%s", out)
-			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if pid, err := strconv.Atoi(strings.Fields(l)[0]); err == nil {
-					syscall.Kill(pid, syscall.SIGKILL) // by id: ours, left by the launcher
-				}
+		if left := ws.cluster.Leftovers(ws.env.uid); len(left) > 0 {
+			t.Errorf("processes left behind: %v", left)
+			for _, p := range left {
+				syscall.Kill(p.PID, syscall.SIGKILL) // this cluster's job's
 			}
 		}
 	}

@@ -34,7 +34,7 @@ func TestRealSlurm(t *testing.T) {
 	for _, rt := range runtimes() {
 		t.Run(rt, func(t *testing.T) {
 			ws := env.workspace(t, rt)
-			ws.shared = true
+			ws.cluster = c
 			for _, name := range []string{"batch-pipeline", "web-db-cache", "secrets-configs"} {
 				t.Run(name, func(t *testing.T) { ws.slurmExample(t, c, name) })
 			}
