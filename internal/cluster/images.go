@@ -128,13 +128,16 @@ func StandinBinary(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(imageCache(), 0o755); err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out+".tmp", "./standin")
+	// A temporary name of its own, as two suites may build it at once.
+	tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmp, "./standin")
 	// The cluster's network namespace has no way out: build offline.
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOPROXY=off", "GOFLAGS=-mod=mod")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./standin: %v: %s", err, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("go build ./standin: %v: %s", err, b)
 	}
-	return out, os.Rename(out+".tmp", out)
+	return out, os.Rename(tmp, out)
 }
 
 // StandinImage is a stand-in app image: the busybox userland, the

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -158,8 +159,19 @@ func WriteDocker(out string, imgs map[string]v1.Image) error {
 		}
 		refs[ref] = img
 	}
-	tmp := out + ".tmp"
+	// A temporary name of its own: two suites may fill one shared cache
+	// entry at once, and a fixed name let one rename the other's half.
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
 	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil { // CreateTemp's 0600: the test user reads it
 		os.Remove(tmp)
 		return err
 	}

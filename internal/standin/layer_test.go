@@ -4,8 +4,18 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // TestLayer: entries in the order given, each after the parent
@@ -44,5 +54,38 @@ func TestLayer(t *testing.T) {
 		"2 usr/local/bin/alias /usr/local/bin/tool", "5 etc/ ", "0 etc/app.conf "}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestWriteDockerSideBySide: suites fill one shared cache entry at once
+// (review4 finding 4): each write has a temporary file of its own, so
+// every one succeeds and the entry is a whole archive. With one fixed
+// temporary name, a write renamed another's half-written file, or found
+// its own gone.
+func TestWriteDockerSideBySide(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "base.tar")
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(bytes.Repeat([]byte("x"), 1<<20), types.DockerLayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = WriteDocker(out, map[string]v1.Image{"transship.test/base:1": img}) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if _, err := tarball.ImageFromPath(out, nil); err != nil {
+		t.Errorf("the cached archive is not whole: %v", err)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the archive's mode: %v %v, want 0644 (the test user reads it)", fi, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
