@@ -15,12 +15,14 @@ import (
 // translate 266 KB, targets/kubernetes 78 KB); they are now built on
 // first use (internal/lazy). And site decoded HCL through gohcl, which
 // links hclwrite and go-cmp (215 KB of init heap) for nothing transship
-// calls. The real binary's init trace and module list must stay so.
+// calls. The real binary's init trace and module list must stay so, and
+// its code and rodata within maxMapped (segments_test.go).
 func TestInitsStayLight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	_, bin := buildBinary(t)
+	checkMapped(t, bin)
 	trace := traced(t, bin, "inittrace=1", nil, "version")
 	inits := initBytes(trace)
 	if len(inits) == 0 {
