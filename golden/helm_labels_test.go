@@ -38,15 +38,16 @@ func TestHelmClaimTemplatesManagedByHelm(t *testing.T) {
 	}
 }
 
-// renderRevision is `helm template` as helm upgrade renders revision rev.
-func renderRevision(t *testing.T, dir string, rev int) map[string]map[string]any {
+// renderAt is the chart in dir rendered with vals as helm install (rev
+// 1) or helm upgrade (rev > 1) renders revision rev: template name to text.
+func renderAt(t *testing.T, dir string, rev int, vals map[string]any) map[string]string {
 	t.Helper()
 	ch, err := loader.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, Revision: rev, IsInstall: rev == 1, IsUpgrade: rev > 1}
-	rv, err := util.ToRenderValuesWithSchemaValidation(ch, nil, opts, common.DefaultCapabilities, false)
+	rv, err := util.ToRenderValuesWithSchemaValidation(ch, vals, opts, common.DefaultCapabilities, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +55,13 @@ func renderRevision(t *testing.T, dir string, rev int) map[string]map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+// renderRevision is `helm template` as helm upgrade renders revision rev.
+func renderRevision(t *testing.T, dir string, rev int) map[string]map[string]any {
+	t.Helper()
+	out := renderAt(t, dir, rev, nil)
 	objs := map[string]map[string]any{}
 	for name, text := range out {
 		var m map[string]any

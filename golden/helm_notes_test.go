@@ -7,10 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v4/pkg/chart/common"
-	"helm.sh/helm/v4/pkg/chart/common/util"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	"helm.sh/helm/v4/pkg/engine"
 	"sigs.k8s.io/yaml"
 
 	"github.com/transship/transship/translate"
@@ -24,19 +20,7 @@ func renderNotes(t *testing.T, dir string, rev int, values string) (string, map[
 	if err := yaml.Unmarshal([]byte(values), &vals); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := loader.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := common.ReleaseOptions{Name: testRelease, Namespace: testNamespace, Revision: rev, IsInstall: rev == 1, IsUpgrade: rev > 1}
-	rv, err := util.ToRenderValuesWithSchemaValidation(ch, vals, opts, common.DefaultCapabilities, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := engine.Render(ch, rv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := renderAt(t, dir, rev, vals)
 	notes, jobs := "", map[string]bool{}
 	for name, text := range out {
 		var head struct {
