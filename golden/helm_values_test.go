@@ -180,3 +180,27 @@ func TestHelmSchemaRefusesBadValues(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmJobReplicas: a Job's replicas value is its parallelism and
+// completions, which the default (1) leaves out as the manifests do; the
+// schema refuses fewer than 1. (A Job's runs were no value at all: a
+// chart of Jobs had no replica count to change.)
+func TestHelmJobReplicas(t *testing.T) {
+	dir := goldenChart(t, "batch-pipeline/helm")
+	objs, _, err := renderWith(t, dir, "services: {process: {replicas: 3}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := objs["process-job.yaml"]
+	for _, key := range []string{"parallelism", "completions"} {
+		if got := at(job, "spec", key); got != float64(3) {
+			t.Errorf("process with replicas 3: %s %#v, want 3", key, got)
+		}
+		if got := at(objs["fetch-job.yaml"], "spec", key); got != nil {
+			t.Errorf("fetch with the default replicas: %s %#v, want none", key, got)
+		}
+	}
+	if _, _, err := renderWith(t, dir, "services: {process: {replicas: 0}}"); err == nil || !strings.Contains(err.Error(), "schema") {
+		t.Errorf("replicas 0: got %v, want a schema error", err)
+	}
+}

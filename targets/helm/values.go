@@ -147,6 +147,8 @@ func (v *value) schemaNode() map[string]any {
 	case "nodePort":
 		s["type"] = []string{"integer", "null"}
 		s["minimum"], s["maximum"] = 1, 65535
+	case "count":
+		s["type"], s["minimum"] = "integer", 1
 	case "strings":
 		s["type"], s["items"] = "array", map[string]any{"type": "string"}
 	case "stringMap":
@@ -196,6 +198,8 @@ func typeName(t string) string {
 	switch t {
 	case "nodePort":
 		return "integer or null"
+	case "count":
+		return "integer, at least 1"
 	case "strings":
 		return "list of strings"
 	case "stringMap":

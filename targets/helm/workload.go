@@ -18,6 +18,11 @@ func (c *chart) workload(t *tpl) {
 		c.vals.set([]string{"services", svc, "replicas"}, "integer", number(spec["replicas"]), "Number of pods.")
 		spec["replicas"] = kubernetes.Raw("{{ $v.replicas }}")
 	}
+	if o.Kind == "Job" {
+		c.jobReplicas(svc, spec)
+	} else if job, ok := mapAt(spec, "jobTemplate", "spec"); ok {
+		c.jobReplicas(svc, job)
+	}
 	if tpls, ok := spec["volumeClaimTemplates"].([]any); ok {
 		var names []string
 		for _, e := range tpls {
@@ -75,6 +80,20 @@ func (c *chart) retention(spec map[string]any, claims []string) {
 	}
 	fmt.Fprintf(&expr, "{{ if %s }}Retain{{ else }}Delete{{ end }}", keep(claims[0]))
 	policy["whenDeleted"] = kubernetes.Raw(expr.String())
+}
+
+// jobReplicas makes a Job's runs a value too, as deploy.replicas of a
+// one-shot service is for --to kubernetes: that many pods run to
+// completion at once (parallelism and completions, both left out at 1,
+// as the manifests leave them).
+func (c *chart) jobReplicas(svc string, spec map[string]any) {
+	n := any(int64(1))
+	if p, ok := spec["parallelism"]; ok {
+		n = number(p)
+	}
+	c.vals.set([]string{"services", svc, "replicas"}, "count", n, "Pods run to completion, at once (the Job's parallelism and completions).")
+	delete(spec, "completions")
+	spec["parallelism"] = block("{{- if ne (int $v.replicas) 1 }}", "parallelism: {{ $v.replicas }}", "completions: {{ $v.replicas }}", "{{- end }}")
 }
 
 // waitsFollowEnabled: a disabled dependency is not waited for, else the
