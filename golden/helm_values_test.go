@@ -182,9 +182,10 @@ func TestHelmSchemaRefusesBadValues(t *testing.T) {
 }
 
 // TestHelmJobReplicas: a Job's replicas value is its parallelism and
-// completions, which the default (1) leaves out as the manifests do; the
-// schema refuses fewer than 1. (A Job's runs were no value at all: a
-// chart of Jobs had no replica count to change.)
+// completions (a CronJob's, its Jobs'), which the default (1) leaves out
+// as the manifests do; 0 is written (deploy.replicas: 0 converts so), a
+// negative count refused. (A Job's runs were no value at all: a chart of
+// Jobs had no replica count to change.)
 func TestHelmJobReplicas(t *testing.T) {
 	dir := goldenChart(t, "batch-pipeline/helm")
 	objs, _, err := renderWith(t, dir, "services: {process: {replicas: 3}}")
@@ -200,7 +201,17 @@ func TestHelmJobReplicas(t *testing.T) {
 			t.Errorf("fetch with the default replicas: %s %#v, want none", key, got)
 		}
 	}
-	if _, _, err := renderWith(t, dir, "services: {process: {replicas: 0}}"); err == nil || !strings.Contains(err.Error(), "schema") {
-		t.Errorf("replicas 0: got %v, want a schema error", err)
+	if objs, _, err = renderWith(t, dir, "services: {process: {replicas: 0}}"); err != nil || at(objs["process-job.yaml"], "spec", "completions") != float64(0) {
+		t.Errorf("replicas 0: completions %#v (%v), want 0", at(objs["process-job.yaml"], "spec", "completions"), err)
+	}
+	if _, _, err := renderWith(t, dir, "services: {process: {replicas: -1}}"); err == nil || !strings.Contains(err.Error(), "schema") {
+		t.Errorf("replicas -1: got %v, want a schema error", err)
+	}
+	objs, _, err = renderWith(t, goldenChart(t, "kompose-labels/helm"), "services: {backup: {replicas: 3}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := at(objs["backup-cronjob.yaml"], "spec", "jobTemplate", "spec", "parallelism"); got != float64(3) {
+		t.Errorf("backup (a CronJob) with replicas 3: its Jobs' parallelism %#v, want 3", got)
 	}
 }

@@ -148,7 +148,7 @@ func (v *value) schemaNode() map[string]any {
 		s["type"] = []string{"integer", "null"}
 		s["minimum"], s["maximum"] = 1, 65535
 	case "count":
-		s["type"], s["minimum"] = "integer", 1
+		s["type"], s["minimum"] = "integer", 0
 	case "strings":
 		s["type"], s["items"] = "array", map[string]any{"type": "string"}
 	case "stringMap":
@@ -199,7 +199,7 @@ func typeName(t string) string {
 	case "nodePort":
 		return "integer or null"
 	case "count":
-		return "integer, at least 1"
+		return "integer, at least 0"
 	case "strings":
 		return "list of strings"
 	case "stringMap":
