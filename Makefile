@@ -80,7 +80,7 @@ e2e-vm:
 # time: they mostly wait, and the suite starts one only when its pods' CPU
 # requests fit the node beside the others' (internal/cluster/capacity_test.go).
 e2e-cluster:
-	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 20m -v -parallel 4 ./internal/cluster/
+	TRANSSHIP_CLUSTER_E2E=1 $(GO) test -count=1 -timeout 30m -v -parallel 4 ./internal/cluster/
 
 # Run generated batch launchers under the real Apptainer and udocker that
 # e2e-deps builds (targets/batch/realrt_test.go), as an unprivileged user

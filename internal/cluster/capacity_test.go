@@ -12,12 +12,13 @@ import (
 )
 
 // The node has this machine's 2 cores, and several examples ask for 1 or
-// 2 of them (gpu's llm 2, batch-pipeline 2.5 in all). Run in parallel,
+// 2 of them (gpu's llm 2, batch-pipeline's process 1). Run in parallel,
 // they would wait for each other's CPU, or deadlock: a pod waiting in its
 // init phase for a Job holds its request while the Job cannot be
 // scheduled. So an example starts only when the CPU its pods request fits
-// beside the running ones'; one asking for more than the node has runs
-// alone. The limits stay as the output says (the stand-ins use no CPU).
+// beside the running ones' (a Helm release's: as installed or while it
+// upgrades, whichever is more); one asking for more than the node has
+// runs alone. The limits stay as the output says (the stand-ins use no CPU).
 
 // cpuPool is a counting semaphore of the node's allocatable millicores.
 type cpuPool struct {
@@ -76,23 +77,28 @@ func (s *suite) fakeGPUs(ctx context.Context) error {
 	return err
 }
 
-// CPUMillis is what the pods of the manifests request in all: per pod the
-// larger of its containers' sum and its largest init container (as the
-// scheduler counts), times its replicas. A container with a limit and no
-// request requests its limit.
+// CPUMillis is what the pods of the manifests request in all: each
+// workload's podCPU times its replicas.
 func (m *Manifests) CPUMillis() int64 {
 	var total int64
 	for _, w := range m.Workloads {
-		var app, init int64
-		for _, c := range w.Pod.Spec.Containers {
-			app += cpuRequest(c)
-		}
-		for _, c := range w.Pod.Spec.InitContainers {
-			init = max(init, cpuRequest(c))
-		}
-		total += max(app, init) * int64(w.Replicas)
+		total += w.podCPU() * int64(w.Replicas)
 	}
 	return total
+}
+
+// podCPU is what one pod of the workload requests, as the scheduler
+// counts: the larger of its containers' sum and its largest init
+// container. A container with a limit and no request requests its limit.
+func (w Workload) podCPU() int64 {
+	var app, init int64
+	for _, c := range w.Pod.Spec.Containers {
+		app += cpuRequest(c)
+	}
+	for _, c := range w.Pod.Spec.InitContainers {
+		init = max(init, cpuRequest(c))
+	}
+	return max(app, init)
 }
 
 func cpuRequest(c corev1.Container) int64 {

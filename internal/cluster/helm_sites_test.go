@@ -74,7 +74,7 @@ func (s *suite) helmSite(t *testing.T, ex, siteName, nodePort string) {
 	if class == "" {
 		t.Fatalf("values-%s.yaml names no storage class: the test would show nothing\n%s", siteName, data)
 	}
-	images, _, _, m, err := s.helmImages(ctx, ch, release, ns, nil)
+	images, _, m, err := s.helmImages(ctx, ch, release, ns, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

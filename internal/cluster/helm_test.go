@@ -25,15 +25,18 @@ import (
 
 // TestHelmExamples installs every example's chart with Helm itself
 // (helm.sh/helm/v4, a test dependency) on the real cluster, its images
-// set to stand-ins through the values, and sees its pods Ready; upgrades
-// web-db-cache with another image tag and more replicas and sees the
-// rollout; and uninstalls each, leaving only the claims the chart marks to
-// keep: its own claims annotated helm.sh/resource-policy: keep, and the
-// claims of StatefulSets whose retention policy keeps them (web-db-cache's
-// db by default; kompose-labels is installed with every keep false, so
-// its StatefulSet's claims must go too). One line per example:
+// set to stand-ins through the values, and sees its pods Ready and the
+// suite's checks pass; upgrades it (helm_upgrade_test.go: one
+// Deployment, or a Job, with another image tag and one replica more,
+// every Job's service with another tag) and sees it roll as the chart's
+// two revisions say; and uninstalls it, leaving only the claims the
+// chart marks to keep: its own claims annotated helm.sh/resource-policy:
+// keep, and the claims of StatefulSets whose retention policy keeps them
+// (web-db-cache's db by default; kompose-labels is installed with every
+// keep false, so its StatefulSet's claims must go too). One line per
+// example:
 //
-//	helm NAME install ready SECONDS, checked SECONDS [, upgrade ...], uninstall ok, kept N claims [...]
+//	helm NAME install ready SECONDS, checked SECONDS, upgrade (SERVICE +1, N rolled) SECONDS, uninstall ok, kept N claims [...]
 func TestHelmExamples(t *testing.T) {
 	c := Require(t)
 	standin, err := StandinBinary(context.Background())
@@ -65,7 +68,7 @@ func TestHelmExamples(t *testing.T) {
 func (s *suite) helmExample(t *testing.T, ex string) {
 	c := s.c
 	release, ns := "r", "helm-"+ex
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout+6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // converting, rendering, importing the images
 	defer cancel()
 	dir := filepath.Join(c.Dir, "charts", ex)
 	if _, err := s.convert(ctx, "convert", "--to", "helm", "-f", "examples/"+ex+"/compose.yaml", "-o", dir); err != nil {
@@ -75,17 +78,28 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, upgraded, keep, m, err := s.helmImages(ctx, ch, release, ns, dropped(ex, ch))
+	vals, keep, m, err := s.helmImages(ctx, ch, release, ns, dropped(ex, ch))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := keep.showsSomething(ex); err != nil {
 		t.Fatal(err)
 	}
+	up, err := planUpgrade(ch, vals, release, ns, filepath.Join(c.Dir, "rendered", ns+"-upgrade"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := up.showsSomething(ex); err != nil {
+		t.Fatal(err)
+	}
 	for _, key := range m.Exclusive() {
 		defer s.lock(key)()
 	}
-	defer s.cpu.acquire(m.CPUMillis())()
+	defer s.cpu.acquire(up.cpu())()
+	// The time for the release starts once it may run: install, upgrade
+	// and uninstall, each waiting at most readyTimeout or a few minutes.
+	ctx, cancel = context.WithTimeout(context.Background(), 2*readyTimeout+10*time.Minute)
+	defer cancel()
 	defer c.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false")
 	cfg, err := helmConfig(c, ns)
 	if err != nil {
@@ -127,28 +141,15 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 		t.Fatalf("helm install: %s", strings.Join(fails, "\n"))
 	}
 	line += fmt.Sprintf(", checked %4.1fs", time.Since(began).Seconds())
-	if ex == "web-db-cache" {
-		if len(keep.claims) == 0 || upgraded.deployment == "" {
-			t.Fatalf("%s's chart has no claim marked keep (%v) or no web Deployment to upgrade: the test would show nothing", ex, keep.claims)
-		}
-		start = time.Now()
-		up := action.NewUpgrade(cfg)
-		up.Namespace, up.WaitStrategy, up.Timeout = ns, kube.HookOnlyStrategy, 5*time.Minute
-		if _, err := up.RunWithContext(ctx, release, ch, upgraded.values); err != nil {
-			t.Fatalf("helm upgrade: %v", err)
-		}
-		if err := s.rolledOut(ctx, ns, upgraded); err != nil {
-			t.Fatalf("helm upgrade: %v", err)
-		}
-		line += fmt.Sprintf(", upgrade rolled out %5.1fs", time.Since(start).Seconds())
+	pods, err := s.pods(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if jobCharts[ex] {
-		took, err := s.upgradeJobs(ctx, cfg, ch, release, ns, vals)
-		if err != nil {
-			t.Fatalf("helm upgrade of the Jobs: %v", err)
-		}
-		line += fmt.Sprintf(", upgrade of the Jobs ready %5.1fs", took.Seconds())
+	start = time.Now()
+	if err := s.runUpgrade(ctx, cfg, ch, release, ns, up, podsByWorkload(pods)); err != nil {
+		t.Fatalf("helm upgrade: %v", err)
 	}
+	line += fmt.Sprintf(", upgrade (%s +1, %d rolled) %5.1fs", up.target, len(up.changed), time.Since(start).Seconds())
 	un := action.NewUninstall(cfg)
 	un.WaitStrategy, un.Timeout = kube.HookOnlyStrategy, 2*time.Minute
 	if _, err := un.Run(release); err != nil {
@@ -160,15 +161,6 @@ func (s *suite) helmExample(t *testing.T, ex string) {
 	}
 	sort.Strings(claims)
 	fmt.Printf("%s, uninstall ok, kept %d claims %v\n", line, len(claims), claims)
-}
-
-// upgrade is what the upgrade changes: one Deployment's image and
-// replicas.
-type upgrade struct {
-	values     map[string]any
-	deployment string
-	image      string
-	replicas   int
 }
 
 // dropClaims are the examples installed with every claim's keep false,
@@ -191,53 +183,57 @@ func dropped(ex string, ch *chartv2.Chart) map[string]any {
 }
 
 // helmImages builds and imports the stand-ins of the chart's images (as
-// the suite does for the manifests) and returns the values that put them
-// in (with user's, which the render for the stand-ins takes too), the
-// upgrade's values, and the claims the chart keeps.
-func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string, user map[string]any) (map[string]any, upgrade, *kept, *Manifests, error) {
-	var up upgrade
+// the suite does for the manifests, with a -v2 tag of each for the
+// upgrade) and returns the values that put them in (with user's, which
+// the render for the stand-ins takes too) and the claims the chart keeps.
+func (s *suite) helmImages(ctx context.Context, ch *chartv2.Chart, release, ns string, user map[string]any) (map[string]any, *kept, *Manifests, error) {
 	keep, m, configs, names, err := helmStandins(ch, user, release, ns, filepath.Join(s.c.Dir, "rendered", ns))
 	if err != nil {
-		return nil, up, nil, nil, err
+		return nil, nil, nil, err
 	}
-	services, _ := ch.Values["services"].(map[string]any)
-	vals, next := map[string]any{}, map[string]any{}
+	vals, repos := standinValues(ch, configs, ns)
 	imgs := map[string]v1.Image{}
+	for svc, v := range vals {
+		standin, err := StandinImage(s.standin, names[repos[svc]], configs[repos[svc]])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		tag := v.(map[string]any)["image"].(map[string]any)["tag"].(string)
+		imgs["transship.test/standin:"+tag], imgs["transship.test/standin:"+tag+"-v2"] = standin, standin
+	}
+	if len(imgs) > 0 {
+		archive := filepath.Join(s.c.Dir, "rendered", ns+"-images.tar")
+		if err := WriteArchive(archive, imgs); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := s.c.ImportImages(ctx, archive); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	s.busyboxImages(ctx, m)
+	out := map[string]any{"services": vals}
+	for k, v := range user {
+		out[k] = v
+	}
+	return out, keep, m, nil
+}
+
+// standinValues put every service whose image has a stand-in config on
+// its stand-in (a tag per namespace and service): the services' values,
+// and the image repository each replaces.
+func standinValues(ch *chartv2.Chart, configs map[string][]byte, ns string) (map[string]any, map[string]string) {
+	services, _ := ch.Values["services"].(map[string]any)
+	vals, repos := map[string]any{}, map[string]string{}
 	for i, svc := range sortedNames(services) {
 		img, _ := services[svc].(map[string]any)["image"].(map[string]any)
 		repo, _ := img["repository"].(string)
 		if configs[repo] == nil {
 			continue
 		}
-		standin, err := StandinImage(s.standin, names[repo], configs[repo])
-		if err != nil {
-			return nil, up, nil, nil, err
-		}
-		tag := fmt.Sprintf("%s-%d", ns, i)
-		imgs["transship.test/standin:"+tag], imgs["transship.test/standin:"+tag+"-v2"] = standin, standin
-		vals[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag}}
-		next[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag}}
-		if svc == "web" {
-			next[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": tag + "-v2"}, "replicas": 2}
-			up = upgrade{deployment: release + "-" + ch.Metadata.Name + "-web", image: "transship.test/standin:" + tag + "-v2", replicas: 2}
-		}
+		vals[svc] = map[string]any{"image": map[string]any{"repository": "transship.test/standin", "tag": fmt.Sprintf("%s-%d", ns, i)}}
+		repos[svc] = repo
 	}
-	if len(imgs) > 0 {
-		archive := filepath.Join(s.c.Dir, "rendered", ns+"-images.tar")
-		if err := WriteArchive(archive, imgs); err != nil {
-			return nil, up, nil, nil, err
-		}
-		if err := s.c.ImportImages(ctx, archive); err != nil {
-			return nil, up, nil, nil, err
-		}
-	}
-	s.busyboxImages(ctx, m)
-	up.values = map[string]any{"services": next}
-	out := map[string]any{"services": vals}
-	for k, v := range user {
-		out[k], up.values[k] = v, v
-	}
-	return out, up, keep, m, nil
+	return vals, repos
 }
 
 func sortedNames(m map[string]any) []string {
@@ -315,31 +311,6 @@ func helmConfig(c *Cluster, ns string) (*action.Configuration, error) {
 	flags.KubeConfig, flags.Namespace = &c.Kubeconfig, &ns
 	cfg := action.NewConfiguration()
 	return cfg, cfg.Init(flags, ns, "secret")
-}
-
-// rolledOut waits for the upgraded Deployment to run its replicas, every
-// pod on the new image.
-func (s *suite) rolledOut(ctx context.Context, ns string, up upgrade) error {
-	if b, err := s.c.Kubectl(ctx, nil, "rollout", "status", "-n", ns, "deployment/"+up.deployment, "--timeout=4m"); err != nil {
-		return fmt.Errorf("%v\n%s", err, b)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		out, err := s.c.Kubectl(ctx, nil, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/name=web",
-			"--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}")
-		images := strings.Fields(string(out))
-		good := err == nil && len(images) == up.replicas
-		for _, img := range images {
-			good = good && img == up.image
-		}
-		if good {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("web's running pods have images %v (%v), want %d of %s", images, err, up.replicas, up.image)
-		}
-		time.Sleep(2 * time.Second)
-	}
 }
 
 // onlyKept waits until the namespace holds nothing of the release but

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -30,6 +31,7 @@ type Manifests struct {
 	Jobs       []string
 	Claims     int
 	Kinds      map[string][]string // kind -> names
+	Autoscaled map[string]bool     // kind/name of the workloads a HorizontalPodAutoscaler scales
 }
 
 // Workload is an object with a pod template.
@@ -92,7 +94,7 @@ func (m *Manifests) Selected(sel map[string]string) *Workload {
 // ReadManifests reads every YAML file of a directory output but the
 // kustomization.
 func ReadManifests(dir string) (*Manifests, error) {
-	m := &Manifests{ConfigMaps: map[string]corev1.ConfigMap{}, Secrets: map[string]corev1.Secret{}, Kinds: map[string][]string{}}
+	m := &Manifests{ConfigMaps: map[string]corev1.ConfigMap{}, Secrets: map[string]corev1.Secret{}, Kinds: map[string][]string{}, Autoscaled: map[string]bool{}}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	sort.Strings(files)
 	for _, f := range files {
@@ -193,6 +195,12 @@ func (m *Manifests) add(doc []byte) error {
 		m.Namespaces = append(m.Namespaces, head.Metadata.Name)
 	case "PersistentVolumeClaim":
 		m.Claims++
+	case "HorizontalPodAutoscaler":
+		var o autoscalingv2.HorizontalPodAutoscaler
+		if err := yaml.Unmarshal(doc, &o); err != nil {
+			return err
+		}
+		m.Autoscaled[o.Spec.ScaleTargetRef.Kind+"/"+o.Spec.ScaleTargetRef.Name] = true
 	}
 	if tmpl != nil {
 		n := 1
