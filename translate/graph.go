@@ -106,8 +106,8 @@ type Service struct {
 	StopSignal string     `json:"stop_signal,omitempty"`
 	Links      []string   `json:"links,omitempty"`
 	Ext        ServiceExt `json:"x-transship,omitzero"`
-	// LabelSrc is where each kompose label is written (by the key its
-	// aliases map to), for targets to point at the label.
+	// LabelSrc is where each label is written (a kompose label by the key
+	// its aliases map to), for targets to point at the label.
 	LabelSrc map[string]diag.Src `json:"-"`
 
 	// Unmodelled lists the keys this service sets that the Graph does not

@@ -21,17 +21,19 @@ var komposeEnums = map[string]map[string]string{
 	"kompose.volume.type":                     {"persistentvolumeclaim": "persistentVolumeClaim", "emptydir": "emptyDir", "hostpath": "hostPath", "configmap": "configMap"},
 }
 
-// komposeLabelSrcs is where each kompose label of a service is written,
-// by the key komposeAlias gives, for targets to point at.
-func komposeLabelSrcs(ix *posIndex, name string, labels map[string]string) map[string]diag.Src {
-	var out map[string]diag.Src
+// labelSrcs is where each label of a service is written, a kompose
+// label by the key komposeAlias gives, for targets to point at.
+func labelSrcs(ix *posIndex, name string, labels map[string]string) map[string]diag.Src {
+	if len(labels) == 0 {
+		return nil
+	}
+	out := make(map[string]diag.Src, len(labels))
 	for k, v := range labels {
+		key := k
 		if strings.HasPrefix(k, "kompose.") {
-			if out == nil {
-				out = map[string]diag.Src{}
-			}
-			out[komposeAlias(k)] = ix.labelSrc("services."+name+".labels", k, v)
+			key = komposeAlias(k)
 		}
+		out[key] = ix.labelSrc("services."+name+".labels", k, v)
 	}
 	return out
 }

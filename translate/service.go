@@ -24,7 +24,7 @@ func (c *converter) service(s types.ServiceConfig) *Service {
 		NetMode: s.NetworkMode, Init: s.Init != nil && *s.Init, TTY: s.Tty, StdinOpen: s.StdinOpen,
 		ShmSize: int64(s.ShmSize), StopGrace: duration(s.StopGracePeriod), StopSignal: s.StopSignal,
 		Links: s.Links, Sysctls: kvs(s.Sysctls), Devices: devices(s.Devices),
-		LabelSrc: komposeLabelSrcs(c.ix, s.Name, s.Labels),
+		LabelSrc: labelSrcs(c.ix, s.Name, s.Labels),
 		Security: Security{
 			Privileged: s.Privileged, ReadOnly: s.ReadOnly, CapAdd: s.CapAdd, CapDrop: s.CapDrop,
 			SecurityOpt: s.SecurityOpt, IPC: s.Ipc, PID: s.Pid, UsernsMode: s.UserNSMode,

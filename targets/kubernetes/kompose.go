@@ -33,8 +33,8 @@ import (
 // hpaLabels are the labels that ask for an autoscaler, for positions.
 var hpaLabels = []string{"kompose.hpa.cpu", "kompose.hpa.memory", "kompose.hpa.replicas.min", "kompose.hpa.replicas.max"}
 
-// labelSrc is where the first of the kompose labels keys that s sets is
-// written; else its labels.
+// labelSrc is where the first of the label keys that s sets is written
+// (a kompose label's by its canonical key); else its labels.
 func labelSrc(s *translate.Service, keys ...string) diag.Src {
 	for _, k := range keys {
 		if src, ok := s.LabelSrc[k]; ok {

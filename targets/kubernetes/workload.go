@@ -259,7 +259,7 @@ func (e *emitter) annotations(s *translate.Service) map[string]string {
 			continue
 		}
 		if !qualifiedName(l.Key) {
-			e.warn(CodeLabel, sub(s.Src, "labels"), "label %q is not a valid Kubernetes annotation key; it is not carried over", l.Key)
+			e.warn(CodeLabel, labelSrc(s, l.Key), "label %q is not a valid Kubernetes annotation key; it is not carried over", l.Key)
 			continue
 		}
 		if out == nil {
