@@ -46,6 +46,11 @@ type Record struct {
 	Writes  map[string]string `json:"writes"` // directory: "ok" or the error
 	Dials   map[string]string `json:"dials"`  // address: the answer or "ERROR: ..."
 	Start   time.Time         `json:"start"`  // when it started
+	// HealthyFrom is the earliest its healthcheck can pass: HealthyAfterMS
+	// after its start (then it listens), or for a service without ports
+	// after the launcher prepared it (the probe's reference, which comes
+	// before the start by however long the runtime took to start it).
+	HealthyFrom time.Time `json:"healthyFrom"`
 }
 
 // ByArgv is the service whose command argv is (argv[0] compared by its

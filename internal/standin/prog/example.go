@@ -38,6 +38,10 @@ import (
 
 const configPath = "/standin.json"
 
+// hostsPath is the /etc/hosts the launcher binds for each service; a
+// variable for the test of healthyFrom.
+var hostsPath = "/etc/hosts"
+
 func exampleMode() bool {
 	_, err := os.Stat(configPath)
 	return err == nil
@@ -107,6 +111,7 @@ func report(s *config.Service) {
 	for _, d := range s.Dials {
 		r.Dials[d.Addr] = dial(d.Addr, d.Wait)
 	}
+	r.HealthyFrom = healthyFrom(s, r.Start)
 	b, _ := json.Marshal(r)
 	fmt.Fprintf(os.Stderr, "STANDIN %s\n", b)
 }
@@ -169,6 +174,17 @@ func dial(addr string, wait time.Duration) string {
 	}
 }
 
+// healthyFrom is the earliest probeService can pass for s, which
+// started at start: it listens HealthyAfterMS after its start at the
+// soonest; without ports, the probe counts from /etc/hosts's mtime.
+func healthyFrom(s *config.Service, start time.Time) time.Time {
+	after := time.Duration(s.HealthyAfterMS) * time.Millisecond
+	if fi, err := os.Stat(hostsPath); err == nil && len(s.Ports) == 0 {
+		return fi.ModTime().Add(after)
+	}
+	return start.Add(after)
+}
+
 // probeService is a healthcheck of s.
 func probeService(s *config.Service, name string) int {
 	if len(s.Ports) > 0 {
@@ -178,7 +194,7 @@ func probeService(s *config.Service, name string) int {
 		}
 		c.Close()
 	} else {
-		fi, err := os.Stat("/etc/hosts")
+		fi, err := os.Stat(hostsPath)
 		if err != nil || time.Since(fi.ModTime()) < time.Duration(s.HealthyAfterMS)*time.Millisecond {
 			return 1
 		}
