@@ -170,6 +170,7 @@ func TestHelmSchemaRefusesBadValues(t *testing.T) {
 	dir := goldenChart(t, "web-db-cache/helm")
 	for _, bad := range []string{
 		"services: {web: {replicas: three}}",
+		"services: {web: {replicas: -1}}",
 		"services: {web: {imag: {tag: x}}}",
 		"services: {web: {service: {type: External}}}",
 		"persistence: {gitea-data: {keep: maybe}}",

@@ -15,7 +15,7 @@ func (c *chart) workload(t *tpl) {
 	c.podSecurity(o)
 	spec, _ := mapAt(o.Tree, "spec")
 	if _, ok := spec["replicas"]; ok && (o.Kind == "Deployment" || o.Kind == "StatefulSet") {
-		c.vals.set([]string{"services", svc, "replicas"}, "integer", number(spec["replicas"]), "Number of pods.")
+		c.vals.set([]string{"services", svc, "replicas"}, "count", number(spec["replicas"]), "Number of pods.")
 		spec["replicas"] = kubernetes.Raw("{{ $v.replicas }}")
 	}
 	if o.Kind == "Job" {
