@@ -19,11 +19,10 @@ import (
 // The helm upgrade TestHelmExamples runs on every example, revision 2:
 // one Deployment (the target; in a chart without one, a Job) gets a new
 // image tag (-v2, the same stand-in) and one replica more, and every
-// Job's service a new tag. The
-// chart names each revision's Jobs apart (-r<revision>), so Helm creates
-// revision 2's and deletes revision 1's (a Job's pod template cannot be
-// changed in place), and the workloads whose pods wait for a Job roll
-// with it. What must happen is read from the chart itself, rendered as
+// Job's service a new tag. The chart names each revision's Jobs apart
+// (-r<revision>), so Helm creates revision 2's and deletes revision 1's
+// (a Job's pod template cannot be changed in place), and the workloads
+// whose pods wait for a Job roll with it. What must happen is read from the chart itself, rendered as
 // revision 1 with the install's values and as revision 2 with the
 // upgrade's: a workload whose pod template differs rolls (every pod new,
 // on revision 2's images, as many as its replicas); one whose template is

@@ -16,6 +16,8 @@ import (
 // took the start for both, and failed a correct run whose runtime was slow
 // to start a port-less db.
 func TestHealthyFrom(t *testing.T) {
+	saved := hostsPath
+	t.Cleanup(func() { hostsPath = saved })
 	hostsPath = filepath.Join(t.TempDir(), "hosts")
 	if err := os.WriteFile(hostsPath, nil, 0o644); err != nil {
 		t.Fatal(err)
